@@ -8,6 +8,8 @@ Environment:
     IDIC_LANGUAGE     default interface language: ``zh-hans`` or ``en``.
     IDIC_ALLOWED_HOSTS comma-separated host names (default: localhost names).
     IDIC_IMPORT_MAX_BYTES largest import file accepted (default 2 GiB).
+    IDIC_DB_CONN_MAX_AGE seconds a database connection is kept between requests (default 0).
+    IDIC_STATIC_ROOT  target of `collectstatic` for a production web server (optional).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its templates and static files: the API docs page works offline
     "idic.web",
     "idic.protect",
     "idic.identify",
@@ -87,7 +90,9 @@ TEMPLATES = [
 _default_db = f"sqlite:///{DATA_DIR / 'idic.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_db), conn_max_age=0, conn_health_checks=False
+        os.environ.get("DATABASE_URL", _default_db),
+        conn_max_age=int(os.environ.get("IDIC_DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -116,7 +121,9 @@ TIME_ZONE = os.environ.get("IDIC_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Only needed for `collectstatic` in production; the app serves its own assets through whitenoise.
+STATIC_ROOT = os.environ.get("IDIC_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:search"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("idic.web.urls")),
+    path("", include("idic.identify.urls")),
 ]

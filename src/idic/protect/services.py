@@ -141,3 +141,8 @@ def seal_value(value: str) -> str:
 def unseal_value(token: str) -> str:
     """Decrypt a value sealed by :func:`seal_value`."""
     return sealing.unseal(settings.SECRET_KEY, token)
+
+
+def mask_value(field: str, value: str) -> str:
+    """The masked form of a field's value: what a role without clearance sees."""
+    return classification.mask(field, value)

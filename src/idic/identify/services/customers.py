@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,9 @@ IDENTIFIER_FIELD: dict[str, str] = {
     IdentifierKind.WEB_USER: "web_user",
     IdentifierKind.OTHER: "identifier",
 }
+
+
+MATCH_LIMIT = 10_000  # customers one phone, email or identifier can lead to
 
 
 class CustomerNotFound(LookupError):
@@ -73,6 +77,16 @@ def customer_summary(customer: Customer, viewer: Viewer) -> dict[str, Any]:
     }
 
 
+def _customer_ids(*matches) -> list[int]:
+    """The customers of a few matching contact or identifier rows, fetched first: the
+    customer query is then a primary-key look-up (``IN (subquery) OR IN (subquery)`` makes
+    PostgreSQL walk every customer)."""
+    found: set[int] = set()
+    for rows in matches:
+        found.update(rows.values_list("customer_id", flat=True)[:MATCH_LIMIT])
+    return sorted(found)
+
+
 def _search_filter(query: str) -> tuple[Q, str]:
     """Decide what a free-text query means: email, ID number, phone, or name."""
     text = normalise.fold(query)
@@ -81,7 +95,7 @@ def _search_filter(query: str) -> tuple[Q, str]:
             email = normalise.normalise_email(text)
         except normalise.InvalidValue:
             email = text.lower()
-        ids = ContactPoint.objects.filter(kind="email", value=email).values("customer_id")
+        ids = _customer_ids(ContactPoint.objects.filter(kind="email", value=email))
         return Q(pk__in=ids), "email"
     compact = text.replace(" ", "").upper()
     if len(compact) in (15, 18) and compact[:14].isdigit():
@@ -90,8 +104,8 @@ def _search_filter(query: str) -> tuple[Q, str]:
         except normalise.InvalidValue:
             id_number = compact
         dig = protect.identifier_digest(IdentifierKind.NATIONAL_ID, id_number)
-        id_ids = Identifier.objects.filter(kind=IdentifierKind.NATIONAL_ID, digest=dig).values(
-            "customer_id"
+        id_ids = _customer_ids(
+            Identifier.objects.filter(kind=IdentifierKind.NATIONAL_ID, digest=dig)
         )
         return Q(pk__in=id_ids), "id_number"
     digits = sum(ch.isdigit() for ch in compact)
@@ -100,11 +114,14 @@ def _search_filter(query: str) -> tuple[Q, str]:
             phone = normalise.normalise_phone(text, settings.IDIC_DEFAULT_COUNTRY_CODE)
         except normalise.InvalidValue:
             phone = compact
-        ids = ContactPoint.objects.filter(kind="phone", value=phone).values("customer_id")
-        card_ids = Identifier.objects.filter(
-            kind__in=[IdentifierKind.MEMBER_CARD, IdentifierKind.WEB_USER], value=compact
-        ).values("customer_id")
-        return Q(pk__in=ids) | Q(pk__in=card_ids), "phone"
+        cards = Q()
+        for kind in (IdentifierKind.MEMBER_CARD, IdentifierKind.WEB_USER):
+            cards |= Q(kind=kind, digest=protect.identifier_digest(kind, compact))
+        ids = _customer_ids(
+            ContactPoint.objects.filter(kind="phone", value=phone),
+            Identifier.objects.filter(cards),
+        )
+        return Q(pk__in=ids), "phone"
     return Q(name_key__startswith=normalise.name_key(text)), "name"
 
 
@@ -204,6 +221,11 @@ def attribute_view(av: AttributeValue, viewer: Viewer) -> dict[str, Any]:
     }
 
 
+def _cents(value) -> str:
+    """Money as text with two decimals (SQLite's SUM returns long decimal tails)."""
+    return str(Decimal(value or 0).quantize(Decimal("0.01")))
+
+
 def customer_360(*, customer_id: int, viewer: Viewer, recent: int = 20) -> dict[str, Any]:
     """Everything about one customer on one page: profile, identities, contacts, attributes,
     totals, recent transactions and interactions, and the timeline of events."""
@@ -263,8 +285,8 @@ def customer_360(*, customer_id: int, viewer: Viewer, recent: int = 20) -> dict[
         ],
         "totals": {
             "transactions": totals["count"] or 0,
-            "amount": str(totals["amount"] or 0),
-            "margin": str((totals["amount"] or 0) - (totals["cost"] or 0))
+            "amount": _cents(totals["amount"]),
+            "margin": _cents((totals["amount"] or 0) - totals["cost"])
             if totals["cost"] is not None
             else None,
             "first_purchase": totals["first"].isoformat() if totals["first"] else None,
@@ -301,3 +323,8 @@ def customer_360(*, customer_id: int, viewer: Viewer, recent: int = 20) -> dict[
         ],
         "value": None,
     }
+
+
+def any_customers() -> bool:
+    """True once the base holds at least one customer."""
+    return Customer.objects.exists()

@@ -1,0 +1,136 @@
+"""Maximum likelihood on log-parameters, shared by the BTYD fitters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from ._checks import FloatArray
+
+
+@dataclass(frozen=True)
+class Optimum:
+    """Where the optimiser stopped: natural-scale parameters, log-likelihood and diagnostics."""
+
+    params: FloatArray
+    log_likelihood: float
+    converged: bool
+    message: str
+    seconds: float
+
+
+def maximise(
+    log_likelihood: Callable[[FloatArray], float],
+    start: FloatArray,
+    *,
+    gradient: Callable[[FloatArray], FloatArray] | None = None,
+    model: str,
+    max_iterations: int,
+    raise_on_failure: bool,
+) -> Optimum:
+    """Maximise ``log_likelihood`` over log-parameters, starting from ``start`` (natural scale).
+
+    BFGS does the work, with the analytic ``gradient`` (d log-likelihood / d parameter, natural
+    scale) when given and central differences otherwise; a Nelder-Mead pass polishes the
+    result if BFGS stops early (it can report "precision loss" right at the optimum). The fit
+    counts as converged when the gradient in log-parameters at the final point is negligible.
+
+    Raises:
+        ValueError: when the likelihood is not finite at the start, or the fit does not converge
+            and ``raise_on_failure`` is true.
+    """
+    began = time.perf_counter()
+
+    def objective(theta: FloatArray) -> float:
+        with np.errstate(all="ignore"):
+            value = log_likelihood(np.exp(theta))
+        return -value if np.isfinite(value) else np.inf
+
+    slope: Callable[[FloatArray], FloatArray] | None = None
+    if gradient is not None:
+        natural_gradient = gradient
+
+        def slope(theta: FloatArray) -> FloatArray:
+            params = np.exp(theta)
+            with np.errstate(all="ignore"):
+                return np.asarray(-natural_gradient(params) * params, dtype=np.float64)
+
+    jac: Callable[[FloatArray], FloatArray] | str = slope if slope is not None else "3-point"
+
+    start = np.asarray(start, dtype=np.float64)
+    if not (np.all(np.isfinite(start)) and np.all(start > 0)):
+        raise ValueError(
+            f"the {model} starting values {start.tolist()} must all be positive and finite; "
+            "pass positive `initial` values"
+        )
+    theta0 = np.log(start)
+    if not np.isfinite(objective(theta0)):
+        raise ValueError(
+            f"the {model} log-likelihood is not finite at the starting values {start.tolist()}; "
+            "check the inputs or pass different `initial` values"
+        )
+    # Steps into overflowing regions are expected while searching: the objective is +inf there.
+    with np.errstate(all="ignore"):
+        result = minimize(
+            objective,
+            theta0,
+            method="BFGS",
+            jac=jac,
+            options={"maxiter": max_iterations, "gtol": 1e-7},
+        )
+    theta = np.asarray(result.x, dtype=np.float64)
+    if not _stationary(objective, slope, theta):
+        with np.errstate(all="ignore"):
+            polish = minimize(
+                objective,
+                theta,
+                method="Nelder-Mead",
+                options={"maxiter": max_iterations * 20, "xatol": 1e-9, "fatol": 1e-10},
+            )
+        if polish.fun <= result.fun:
+            result, theta = polish, np.asarray(polish.x, dtype=np.float64)
+    converged = bool(np.isfinite(result.fun)) and _stationary(objective, slope, theta)
+    seconds = time.perf_counter() - began
+    if not converged and raise_on_failure:
+        raise ValueError(
+            f"the {model} fit did not converge ({result.message}); check that frequency, "
+            "recency and T share one time unit and that the data hold enough repeat buyers, "
+            "or raise `max_iterations` / pass other `initial` values"
+        )
+    return Optimum(
+        params=np.exp(theta),
+        log_likelihood=-float(result.fun),
+        converged=converged,
+        message=str(result.message),
+        seconds=seconds,
+    )
+
+
+def _stationary(
+    objective: Callable[[FloatArray], float],
+    slope: Callable[[FloatArray], FloatArray] | None,
+    theta: FloatArray,
+) -> bool:
+    """Whether the gradient of ``objective`` at ``theta`` is negligible.
+
+    Uses ``slope`` when given, central differences otherwise.
+    """
+    base = objective(theta)
+    if not np.isfinite(base) or not np.all(np.isfinite(theta)):
+        return False
+    if slope is not None:
+        gradient = slope(theta)
+    else:
+        step = 1e-5
+        gradient = np.empty_like(theta)
+        for i in range(theta.size):
+            shift = np.zeros_like(theta)
+            shift[i] = step
+            gradient[i] = (objective(theta + shift) - objective(theta - shift)) / (2 * step)
+    if not np.all(np.isfinite(gradient)):
+        return False
+    return bool(np.max(np.abs(gradient)) <= 1e-3 * max(1.0, abs(base)) ** 0.5)

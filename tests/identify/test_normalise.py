@@ -1,0 +1,125 @@
+"""Normalisation of phones, emails, names and ID numbers (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from idic.identify import normalise
+from idic.identify.normalise import InvalidValue
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("138 1234 5678", "+8613812345678"),
+        ("138-1234-5678", "+8613812345678"),
+        ("１３８１２３４５６７８", "+8613812345678"),  # full-width digits
+        ("+86 138 1234 5678", "+8613812345678"),
+        ("008613812345678", "+8613812345678"),
+        ("8613812345678", "+8613812345678"),
+        ("010-62345678", "+861062345678"),  # Beijing landline, trunk 0 dropped
+        ("(0755) 8888 6666", "+8675588886666"),
+        ("+86 (0)10 6234 5678", "+861062345678"),
+        ("+1 415 555 2671", "+14155552671"),
+    ],
+)
+def test_phone_becomes_e164(raw, expected):
+    # given a phone as people write it / when normalised / then E.164 with +86 by default
+    assert normalise.normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "12345", "1381234567a", "23812345678", "+12", "phone"])
+def test_bad_phone_is_rejected_with_reason(raw):
+    # given something that is not a phone / then the error says why
+    with pytest.raises(InvalidValue) as err:
+        normalise.normalise_phone(raw)
+    assert str(err.value)
+
+
+def test_phone_with_other_default_country():
+    # given a national number and a non-Chinese default country
+    # then the default country code is used
+    assert normalise.normalise_phone("020 7946 0958", default_country="44") == "+442079460958"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Zhang.Wei@Example.COM", "zhang.wei@example.com"),
+        (" ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ ", "zhang@example.com"),
+    ],
+)
+def test_email_is_folded_and_lowercased(raw, expected):
+    assert normalise.normalise_email(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["zhang", "zhang@", "@example.com", "a@b", "a b@c.com@d"])
+def test_bad_email_is_rejected(raw):
+    with pytest.raises(InvalidValue):
+        normalise.normalise_email(raw)
+
+
+def test_fold_handles_fullwidth_and_spaces():
+    # given full-width letters, an ideographic space and runs of spaces
+    # then ASCII with single spaces
+    assert normalise.fold("ＡＢＣ\u3000 １２３  x") == "ABC 123 x"
+
+
+def test_name_key_ignores_case_space_and_dots():
+    assert normalise.name_key(" Zhang  Wei ") == normalise.name_key("zhangwei")
+    assert normalise.name_key("Mary·Smith") == "marysmith"
+
+
+def test_id_number_worked_example():
+    # given the example 11010519491231002X (GB 11643) / when parsed
+    parsed = normalise.parse_id_number("11010519491231002x")
+    # then check digit X, birth date and gender (17th digit 2 → female) are read out
+    assert parsed.value == "11010519491231002X"
+    assert parsed.birth_date == date(1949, 12, 31)
+    assert parsed.gender == "F"
+    assert parsed.region == "110105"
+
+
+def test_fifteen_digit_id_is_upgraded():
+    # given an old 15-digit number / then it becomes 18 digits with the century and a check digit
+    parsed = normalise.parse_id_number("110105491231002")
+    assert parsed.value == "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    "raw", ["110105194912310021", "1101051949123100", "11010519491331002X", "ABCDEFGHIJKLMNOPQR"]
+)
+def test_bad_id_numbers_are_rejected(raw):
+    with pytest.raises(InvalidValue):
+        normalise.parse_id_number(raw)
+
+
+@given(
+    region=st.integers(110000, 659999),
+    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
+    seq=st.integers(0, 999),
+)
+def test_generated_id_numbers_round_trip(region, born, seq):
+    # given any 17 digits with a real birth date / when the check digit is appended
+    first17 = f"{region:06d}{born:%Y%m%d}{seq:03d}"
+    value = first17 + normalise.id_check_digit(first17)
+    # then it parses back to the same date and the gender of the sequence's parity
+    parsed = normalise.parse_id_number(value)
+    assert parsed.birth_date == born
+    assert parsed.gender == ("M" if seq % 2 else "F")
+    # and any single changed digit is caught
+    wrong = value[:5] + str((int(value[5]) + 1) % 10) + value[6:]
+    with pytest.raises(InvalidValue):
+        normalise.parse_id_number(wrong)
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_any_mobile_normalises_idempotently(mobile):
+    once = normalise.normalise_phone(mobile)
+    assert once == "+86" + mobile
+    assert normalise.normalise_phone(once) == once
