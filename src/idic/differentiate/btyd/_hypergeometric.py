@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import FloatArray
 
-_INTEGER_GAP = 1e-3
+_INTEGER_GAP = 3e-3
 _NODES = np.array([-2.0, -1.0, 1.0, 2.0]) * _INTEGER_GAP
 _CHUNK = 4096
 _MAX_TERMS = 4_000_000
