@@ -4,8 +4,8 @@
 
 * when ``c - a - b`` is within about 1e-4 of an integer and z is near 1 it loses accuracy
   (about 1e-13 / distance, relative; ``hyp2f1(1, 0.3, 3.3, 0.999)`` is off by 1e-6), so
-  within 1e-3 of an integer the value is interpolated by a cubic through points where ``b``
-  is moved to put ``c - a - b`` at the integer -2e-3, -1e-3, +1e-3 and +2e-3 (2F1 is entire
+  within 2e-4 of an integer the value is interpolated by a cubic through points where ``b``
+  is moved to put ``c - a - b`` at the integer -4e-4, -2e-4, +2e-4 and +4e-4 (2F1 is entire
   in b, so unlike moving c this can never cross a pole);
 * for some large parameter sets near z = 1 it returns ``inf`` or ``nan`` (for example
   ``hyp2f1(1, 1, 101, 0.95)``, whose true value is about 1.0096), so those entries are
@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import FloatArray
 
-_INTEGER_GAP = 3e-3
+_INTEGER_GAP = 2e-4
 _NODES = np.array([-2.0, -1.0, 1.0, 2.0]) * _INTEGER_GAP
 _CHUNK = 4096
 _MAX_TERMS = 4_000_000
