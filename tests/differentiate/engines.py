@@ -2,8 +2,11 @@
 
 Each :class:`Engine` opens a fresh, isolated place on one backend and yields a
 loader ``load(name, frame) -> ibis.Table``; leaving the context removes
-everything it created. To run the conformance tests on another backend (e.g.
-PySpark), append one ``Engine`` to :data:`ENGINES`.
+everything it created. To run the conformance tests on another backend, append
+one ``Engine`` to :data:`ENGINES`.
+
+Spark runs in local mode (``local[2]``, no UI, few shuffle partitions) on one
+session for the whole test run: starting its JVM takes ~25 s.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 Loader = Callable[[str, pd.DataFrame], ibis.Table]
@@ -27,6 +32,8 @@ class Engine:
     name: str
     open: Callable[[], contextlib.AbstractContextManager[Loader]]
     marks: tuple = field(default=())
+    # a fresh Ibis backend of this engine, for code that makes its own session tables
+    connect: Callable[[], contextlib.AbstractContextManager[Any]] | None = None
 
 
 @contextlib.contextmanager
@@ -57,9 +64,65 @@ def postgres_engine() -> Iterator[Loader]:
         con.disconnect()
 
 
+@contextlib.contextmanager
+def spark_engine() -> Iterator[Loader]:
+    from idic.analytics.engine import spark_session
+
+    session = spark_session()
+    con = ibis.pyspark.connect(session)
+    suffix = uuid.uuid4().hex[:8]
+    views: list[str] = []
+
+    def load(name: str, frame: pd.DataFrame) -> ibis.Table:
+        # through Arrow, so naive timestamps stay naive (TIMESTAMP_NTZ) and NaN becomes null
+        view = f"{name}_{suffix}"
+        session.createDataFrame(
+            pa.Table.from_pandas(frame, preserve_index=False)
+        ).createOrReplaceTempView(view)
+        views.append(view)
+        return con.table(view)
+
+    try:
+        yield load
+    finally:
+        for view in views:
+            session.catalog.dropTempView(view)
+
+
+@contextlib.contextmanager
+def duckdb_connection() -> Iterator[Any]:
+    con = ibis.duckdb.connect()
+    try:
+        yield con
+    finally:
+        con.disconnect()
+
+
+@contextlib.contextmanager
+def postgres_connection() -> Iterator[Any]:
+    con = ibis.postgres.connect(host="127.0.0.1", user="postgres", database="test")
+    try:
+        yield con  # session tables are temporary: they go with the connection
+    finally:
+        con.disconnect()
+
+
+@contextlib.contextmanager
+def spark_connection() -> Iterator[Any]:
+    from idic.analytics.engine import spark_session
+
+    yield ibis.pyspark.connect(spark_session())  # the shared session stays up
+
+
 ENGINES: list[Engine] = [
-    Engine("duckdb", duckdb_engine),
-    Engine("postgres", postgres_engine, marks=(pytest.mark.postgres,)),
+    Engine("duckdb", duckdb_engine, connect=duckdb_connection),
+    Engine("postgres", postgres_engine, marks=(pytest.mark.postgres,), connect=postgres_connection),
+    Engine(
+        "spark",
+        spark_engine,
+        marks=(pytest.mark.spark, pytest.mark.slow),
+        connect=spark_connection,
+    ),
 ]
 REFERENCE = ENGINES[0]
 

@@ -14,11 +14,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from idic.differentiate.activity import activity_classes
+from idic.differentiate.churn_features import churn_features, churn_labels
 from idic.differentiate.concentration import gini, lorenz_curve, top_shares
 from idic.differentiate.deciles import decile_assignments, decile_table
 from idic.differentiate.grading_input import customer_spend
+from idic.differentiate.lifecycle import lifecycle_stages, stage_transitions
+from idic.differentiate.loyalty import loyalty_classes
+from idic.differentiate.proxy_scoring import COURSE_MODEL, Indicator, ScoringModel, proxy_scores
+from idic.differentiate.purchase_days import daily_purchases
 from idic.differentiate.pyramid import Grade, abc_classes, abc_table, pyramid_summary, pyramid_tiers
 from idic.differentiate.rfm import rfm, rfm_purchase_rate
+from idic.differentiate.value import historical_value, npv_value
+from idic.differentiate.value_churn import ValueChurnRules, value_churn_matrix
+from idic.differentiate.value_matrix import segment_potential, value_matrix
 
 from .engines import ENGINES, REFERENCE, engine_params
 
@@ -70,6 +79,53 @@ def fixed_data() -> dict[str, pd.DataFrame]:
 
 
 Case = Callable[[dict], object]
+EARLIER = dt.date(2023, 12, 31)
+
+
+def _actual(t: dict, as_of: dt.date):
+    hv = historical_value(t["transactions"], as_of=as_of)
+    return hv.select("customer_id", actual_value=hv.historical_value)
+
+
+def _npv(t: dict, as_of: dt.date):
+    v = npv_value(t["transactions"], as_of=as_of, horizon=3, rate=0.05, serving_cost=150.0)
+    return v.select("customer_id", actual_value=v.npv_value)
+
+
+def _with_segment_potential(t: dict):
+    actual = _npv(t, AS_OF)
+    segments = rfm(t["transactions"], as_of=AS_OF).select("customer_id", "segment")
+    return segment_potential(actual.inner_join(segments, "customer_id"))
+
+
+def _proxy_inputs(t: dict):
+    f = churn_features(t["transactions"], cutoff_date=AS_OF)
+    return f.select(
+        "customer_id",
+        revenue=f.monetary,
+        revenue_change=f.spend_last_window - f.spend_previous_window,
+        relationship=f.tenure_days,
+        technical_linkage=f.frequency,
+        share_of_wallet=f.spend_last_window,
+        partnership=f.recency_days,
+    )
+
+
+MIXED_MODEL = ScoringModel(
+    "mixed",
+    (
+        Indicator("spend", "revenue", 40, normalisation="rank"),
+        Indicator("recency", "partnership", 35.5, direction="lower"),
+        Indicator("tenure", "relationship", 24.5, direction="lower", normalisation="rank"),
+    ),
+)
+
+
+def _risk(t: dict):
+    f = churn_features(t["transactions"], cutoff_date=AS_OF)
+    return f.select("customer_id", churn_risk=f.recency_days / (f.recency_days + 30.0))
+
+
 CASES: dict[str, tuple[Case, list[str]]] = {
     "rfm_total": (lambda t: rfm(t["transactions"], as_of=AS_OF), ["customer_id"]),
     "rfm_average": (
@@ -121,13 +177,99 @@ CASES: dict[str, tuple[Case, list[str]]] = {
         ),
         ["class_rank"],
     ),
+    "historical_value": (
+        lambda t: historical_value(t["transactions"], as_of=AS_OF, default_margin=0.3),
+        ["customer_id"],
+    ),
+    "npv_value": (
+        lambda t: npv_value(
+            t["transactions"],
+            as_of=AS_OF,
+            horizon=4,
+            rate=0.02,
+            period_days=90,
+            lookback_periods=4,
+            serving_cost=5.0,
+        ),
+        ["customer_id"],
+    ),
+    "segment_potential": (_with_segment_potential, ["customer_id"]),
+    "value_matrix": (
+        lambda t: value_matrix(_with_segment_potential(t), previous=_npv(t, EARLIER)),
+        ["customer_id"],
+    ),
+    "proxy_scores_course": (
+        lambda t: proxy_scores(
+            _proxy_inputs(t),
+            model=COURSE_MODEL,
+            previous=proxy_scores(_proxy_inputs(t), model=MIXED_MODEL).select(
+                "customer_id", "rank"
+            ),
+        ),
+        ["customer_id"],
+    ),
+    "proxy_scores_mixed": (
+        # without a previous snapshot the rank columns are all null: nothing to compare
+        lambda t: proxy_scores(_proxy_inputs(t), model=MIXED_MODEL).drop(
+            "previous_rank", "rank_change"
+        ),
+        ["customer_id"],
+    ),
+    "loyalty_classes": (
+        lambda t: loyalty_classes(
+            t["transactions"], as_of=AS_OF, customers=t["effort"].select("customer_id")
+        ),
+        ["customer_id"],
+    ),
+    "activity_share": (
+        lambda t: activity_classes(t["transactions"], as_of=AS_OF, window_days=120),
+        ["customer_id"],
+    ),
+    "activity_threshold": (
+        lambda t: activity_classes(t["transactions"], as_of=AS_OF, by="threshold"),
+        ["customer_id"],
+    ),
+    "lifecycle_stages": (
+        lambda t: lifecycle_stages(t["transactions"], as_of=AS_OF),
+        ["customer_id"],
+    ),
+    "stage_transitions": (
+        lambda t: stage_transitions(
+            lifecycle_stages(t["transactions"], as_of=EARLIER),
+            lifecycle_stages(t["transactions"], as_of=AS_OF),
+        ),
+        ["customer_id"],
+    ),
+    "lifecycle_from_purchase_days": (
+        lambda t: lifecycle_stages(daily_purchases(t["transactions"]), as_of=AS_OF),
+        ["customer_id"],
+    ),
+    "churn_features": (
+        lambda t: churn_features(t["transactions"], cutoff_date=EARLIER, window_days=60),
+        ["customer_id"],
+    ),
+    "churn_labels": (
+        lambda t: churn_labels(t["transactions"], cutoff_date=EARLIER, window_days=60),
+        ["customer_id"],
+    ),
+    "value_churn_matrix": (
+        lambda t: value_churn_matrix(
+            _actual(t, AS_OF),
+            _risk(t),
+            value_column="actual_value",
+            rules=ValueChurnRules(value_top_pct=(10, 40), risk_cuts=(0.3, 0.6)),
+        ),
+        ["customer_id"],
+    ),
 }
 
 
 def _normalised(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, dt.date)).any():
+        if out[col].isna().all():  # engines return an all-null column as None or as NaN
+            out[col] = pd.Series(np.nan, index=out.index, dtype="float64")
+        elif out[col].dtype == object and out[col].map(lambda v: isinstance(v, dt.date)).any():
             out[col] = pd.to_datetime(out[col])
         elif pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].astype("datetime64[ns]")

@@ -1,0 +1,166 @@
+"""Benchmark the scoring run: 1,000,000 customers / 20,000,000 transactions on SQLite + DuckDB.
+
+Generates the data (numpy, see ``bench/score_data.py``; not part of the timed run) into a
+fresh SQLite operational database under var/bench/score/, then times ``run_scoring`` end
+to end — load through Arrow, every score of the run, snapshot written back — with the
+churn model's training left out. In the same process it computes RFM + deciles + pyramid
+again in plain pandas from the same transactions (already in memory, as the engine's
+were) and reports the ratio to the engine's time for those three steps.
+
+Prints one JSON line: seconds per step, total, peak RSS, pandas seconds, ratio, cores and
+load average. Targets: total < 60 s, peak RSS < 8 GB, ratio >= 5.
+
+Run: ``uv run --frozen python bench/score.py [--customers N --transactions M] [--reuse]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SEGMENTS = (  # (r, fm) grid of idic.differentiate.rfm.DEFAULT_SEGMENT_RULES, r = 1..5 rows
+    ("lost", "hibernating", "at risk", "at risk", "can't lose"),
+    ("hibernating", "hibernating", "at risk", "at risk", "can't lose"),
+    ("about to sleep", "about to sleep", "need attention", "loyal", "loyal"),
+    ("promising", "potential loyalist", "potential loyalist", "loyal", "loyal"),
+    ("new", "potential loyalist", "potential loyalist", "champions", "champions"),
+)
+FITTED = ("r", "alpha", "a", "b", "p", "q", "gamma", "time_unit", "customers", "seconds")
+PYRAMID = (("platinum", 100), ("gold", 500), ("iron", 2000), ("lead", 10_000))  # cumulative ‱
+
+
+def _quintile(k: np.ndarray, n: int) -> np.ndarray:
+    return 1 + (5 * k) // n
+
+
+def pandas_rfm_deciles_pyramid(tx: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The same RFM, deciles and pyramid as the engine's functions, in plain pandas."""
+    end = pd.Timestamp(as_of + dt.timedelta(days=1))
+    t = tx[tx["ts"] < end]
+    t = t.assign(day=t["ts"].dt.floor("D"))
+    g = t.groupby("customer_id", sort=True)
+    per = g.agg(last=("day", "max"), frequency=("day", "nunique"), spend=("amount", "sum"))
+    n = len(per)
+    per["recency_days"] = (end - pd.Timedelta(days=1) - per["last"]).dt.days
+    money = np.floor(per["spend"].to_numpy() * 100 + 0.5).astype(np.int64)
+    per["money"] = money
+    r = _quintile(per["recency_days"].rank(method="min", ascending=False).to_numpy() - 1, n)
+    f = _quintile(per["frequency"].rank(method="min").to_numpy() - 1, n)
+    m = _quintile(per["money"].rank(method="min").to_numpy() - 1, n)
+    fm = (f + m) // 2
+    grid = np.array(SEGMENTS, dtype=object)
+    per["r"], per["f"], per["m"] = r.astype(int), f.astype(int), m.astype(int)
+    per["segment"] = grid[r.astype(int) - 1, fm.astype(int) - 1]
+    order = np.lexsort((per.index.to_numpy(), -money))
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    per["decile"] = 1 + (position * 10) // n
+    cuts = np.array([c for _, c in PYRAMID])
+    tier = np.searchsorted(cuts * n, position * 10_000, side="right")
+    per["tier"] = np.array([name for name, _ in PYRAMID], dtype=object)[tier]
+    return per
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--transactions", type=int, default=20_000_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--reuse", action="store_true", help="reuse the data of the last run")
+    args = parser.parse_args(argv)
+
+    folder = ROOT / "var" / "bench" / "score"
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "idic.sqlite3"
+    marker = folder / "size.json"
+    size = {"customers": args.customers, "transactions": args.transactions, "seed": args.seed}
+    reuse = args.reuse and marker.exists() and json.loads(marker.read_text()) == size
+    if not reuse:
+        for path in folder.iterdir():
+            path.unlink()
+    os.environ["IDIC_DATA_DIR"] = str(folder)
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "idic.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import score_data
+
+    as_of = timezone.localdate() - dt.timedelta(days=1)
+    generated = 0.0
+    if not reuse:
+        call_command("migrate", interactive=False, verbosity=0)
+        began = time.perf_counter()
+        data = score_data.draw(
+            customers=args.customers, transactions=args.transactions, as_of=as_of, seed=args.seed
+        )
+        score_data.write(str(db), data, customers=args.customers)
+        del data
+        generated = time.perf_counter() - began
+        marker.write_text(json.dumps(size))
+
+    from idic.analytics import services as analytics
+    from idic.differentiate.services import scoring
+
+    load_before = os.getloadavg()
+    began, cpu = time.perf_counter(), time.process_time()
+    summary = scoring.run_scoring(as_of=as_of, engine="duckdb", params={"train_churn": False})
+    total, total_cpu = time.perf_counter() - began, time.process_time() - cpu
+
+    tables, _ = analytics.read_operational()
+    tx = tables["transactions"].select(["customer_id", "ts", "amount"]).to_pandas()
+    del tables
+    began, cpu = time.perf_counter(), time.process_time()
+    per = pandas_rfm_deciles_pyramid(tx, as_of)
+    pandas_seconds, pandas_cpu = time.perf_counter() - began, time.process_time() - cpu
+    engine_seconds = sum(summary.timings[s] for s in ("rfm", "spend", "deciles", "pyramid"))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "bench": "score",
+                "customers": args.customers,
+                "transactions": args.transactions,
+                "scored_customers": summary.counts["customers_with_purchases"],
+                "as_of": as_of.isoformat(),
+                "engine": summary.engine,
+                "seconds": summary.timings,
+                "total_seconds": round(total, 2),
+                "total_cpu_seconds": round(total_cpu, 2),
+                "target_seconds": 60,
+                "peak_rss_mb": round(peak_mb),
+                "pandas_rfm_deciles_pyramid_seconds": round(pandas_seconds, 2),
+                "pandas_cpu_seconds": round(pandas_cpu, 2),
+                "engine_rfm_deciles_pyramid_seconds": round(engine_seconds, 2),
+                "speedup_vs_pandas": round(pandas_seconds / engine_seconds, 1),
+                "pandas_customers": len(per),
+                "generate_seconds": round(generated, 1),
+                "model_parameters": {
+                    k: {p: v for p, v in m.items() if p in FITTED}
+                    for k, m in summary.model_parameters.items()
+                    if k in ("bgnbd", "gamma_gamma")
+                },
+                "cores": os.cpu_count(),
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
