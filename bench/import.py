@@ -1,6 +1,8 @@
 """Benchmark: import N generated customer rows (default 1,000,000) into a fresh SQLite file.
 
-Prints one JSON line: rows, seconds, rows_per_s, peak_rss_mb, db, machine. The data file
+Prints one JSON line: rows, seconds, rows_per_s, peak_rss_mb (the importing process) and
+worker_peak_rss_mb (the process reading the file, when one was used), cpu_s of both,
+the load average before and after (the machine may be shared), db, machine. The data file
 (the first N customer records of the demo stream, ``idic.identify.demo``) is generated
 first, not timed, under var/bench/ and kept for reruns of the same size; the import is
 ``import_file`` end to end: every row checked, every table written, one transaction.
@@ -44,6 +46,23 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
                     return
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the reading worker)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def _load_average() -> float | None:
+    """The one-minute load average, where the system tells it."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -71,13 +90,17 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     from idic.identify.services import imports
 
+    load_before = _load_average()
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     report = imports.import_file(kind="customers", path=data, actor="bench")
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     if report.status != "succeeded":
         print(f"import {report.status}: {report.errors[:5]}", file=sys.stderr)
         raise SystemExit(1)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(
         json.dumps(
             {
@@ -87,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(report.rows / seconds),
                 "peak_rss_mb": round(peak_kb / 1024),
+                "worker_peak_rss_mb": round(worker_kb / 1024),
+                "cpu_s": round(cpu, 2),
+                "load_avg": [load_before, _load_average()],
                 "db": url.split(":", 1)[0],
                 "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
             }

@@ -19,6 +19,7 @@ DJANGO_ROOMS = {
     "models.py",
     "services.py",
     "api.py",
+    "api_identity.py",
     "schemas.py",
     "views.py",
     "urls.py",

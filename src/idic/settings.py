@@ -10,6 +10,7 @@ Environment:
     IDIC_IMPORT_MAX_BYTES largest import file accepted (default 2 GiB).
     IDIC_DB_CONN_MAX_AGE seconds a database connection is kept between requests (default 0).
     IDIC_STATIC_ROOT  target of `collectstatic` for a production web server (optional).
+    IDIC_ANALYTICS_ENGINE engine of scoring runs: ``duckdb`` (default), ``postgres`` or ``spark``.
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IDIC_IMPORT_MAX_BYTES = int(os.environ.get("IDIC_IMPORT_MAX_BYTES", str(2 * 1024**3)))
 IDIC_UPLOAD_MAX_BYTES = int(os.environ.get("IDIC_UPLOAD_MAX_BYTES", str(50 * 1024**2)))
 IDIC_DEFAULT_COUNTRY_CODE = os.environ.get("IDIC_DEFAULT_COUNTRY_CODE", "86")
+IDIC_ANALYTICS_ENGINE = os.environ.get("IDIC_ANALYTICS_ENGINE", "duckdb")
 
 LOGGING = {
     "version": 1,

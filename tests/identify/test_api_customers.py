@@ -101,7 +101,7 @@ def test_duplicate_id_number_is_a_409_and_the_second_customer_is_not_created():
     agent = api_as("agent")
     first = new_customer(agent, id_number=ID_NUMBER)
     # when another customer is created with the same ID number
-    status, error = agent.post("/customers", {"name": "张伟二", "id_number": ID_NUMBER})
+    status, error = agent.post("/customers", {"name": "李娜", "id_number": ID_NUMBER})
     # then 409 names the owner, and only the first customer exists
     assert status == 409
     assert error["code"] == "duplicate_identifier"

@@ -15,7 +15,7 @@ from ninja.errors import AuthorizationError
 from pydantic import Field
 
 from idic.api_auth import ADMINS, EDITORS, READERS, access, viewer_of
-from idic.identify import schemas
+from idic.identify import api_identity, schemas
 from idic.identify.services import customers, editing, records
 from idic.identify.services.customers import customer_summary
 
@@ -81,11 +81,25 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]):
     return {"items": page.items, "next_cursor": page.next_cursor, "matched_on": page.matched_on}
 
 
-@router.post("", response=_responses(201, schemas.CustomerOut), **access(*EDITORS))
+@router.post(
+    "",
+    response={**_responses(201, schemas.CustomerOut), 200: api_identity.LinkedCustomerOut},
+    **access(*EDITORS),
+)
 def create_customer(request: HttpRequest, payload: schemas.CustomerIn):
-    """Create a customer; phone, email, ID number and member card are checked and normalised."""
+    """Create a customer; phone, email, ID number and member card are checked and normalised.
+
+    A returning customer is linked, not duplicated: when the data is recognised as a stored
+    customer, nothing is written and the answer is 200 with that customer, ``linked`` true
+    and the recognition (probability and why).
+    """
     customer = editing.create_customer(actor=viewer_of(request).username, **payload.model_dump())
-    return Status(201, customer_summary(customer, viewer_of(request)))
+    summary = customer_summary(customer, viewer_of(request))
+    answer = getattr(customer, "recognition", None)
+    if answer is not None:
+        recognised = {"probability": answer.probability, "why": answer.why}
+        return Status(200, {**summary, "linked": True, "recognition": recognised})
+    return Status(201, summary)
 
 
 @router.get("/{customer_id}", response=_responses(200, schemas.CustomerOut), **access(*READERS))

@@ -21,6 +21,8 @@ CONTACT_FLAGS_CHANGED = "contact_flags_changed"
 IDENTIFIER_ADDED = "identifier_added"
 TRANSACTION_ADDED = "transaction_added"
 INTERACTION_ADDED = "interaction_added"
+CUSTOMER_MERGED = "customer_merged"
+CUSTOMER_UNMERGED = "customer_unmerged"
 
 
 def _event(
@@ -114,3 +116,48 @@ def interaction_added_event(
     at: datetime | None = None,
 ) -> CustomerEvent:
     return _event(INTERACTION_ADDED, customer, actor, at, channel=channel, direction=direction)
+
+
+def customer_merged_event(
+    *,
+    customer: Customer,
+    actor: str,
+    merge_id: int,
+    merged_ids: list[int],
+    reason: str,
+    fields: list[str],
+    at: datetime | None = None,
+) -> CustomerEvent:
+    """Customers ``merged_ids`` became part of ``customer`` (the golden record); ``fields``
+    are the displayed fields survivorship changed."""
+    return _event(
+        CUSTOMER_MERGED,
+        customer,
+        actor,
+        at,
+        merge_id=merge_id,
+        merged=sorted(merged_ids),
+        reason=reason,
+        fields=sorted(fields),
+    )
+
+
+def customer_unmerged_event(
+    *,
+    customer: Customer,
+    actor: str,
+    merge_id: int,
+    merged_ids: list[int],
+    golden_id: int,
+    at: datetime | None = None,
+) -> CustomerEvent:
+    """Merge ``merge_id`` was undone: ``merged_ids`` are separate customers again."""
+    return _event(
+        CUSTOMER_UNMERGED,
+        customer,
+        actor,
+        at,
+        merge_id=merge_id,
+        merged=sorted(merged_ids),
+        golden=golden_id,
+    )

@@ -336,3 +336,82 @@ class ImportRun(models.Model):
     errors = models.JSONField(
         default=list, blank=True, help_text="first errors: row, column, reason"
     )
+
+
+class MergeRecord(models.Model):
+    """One merge of customers into a golden customer, and everything needed to undo it.
+
+    ``snapshot`` holds the exact prior state: each involved customer's field values, and
+    for every table that points at a customer, which rows pointed at which customer
+    (see ``services/merging.py``). Never deleted; an undo sets ``undone_at``.
+    """
+
+    golden = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges")
+    merged_ids = models.JSONField(default=list, help_text="ids of the customers merged away")
+    actor = models.CharField(max_length=150)
+    reason = models.TextField(blank=True, default="")
+    evidence = models.JSONField(default=dict, blank=True)
+    snapshot = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"merge {self.pk} into #{self.golden_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    MATCH = "match", _("Match")
+    NON_MATCH = "non_match", _("Not a match")
+
+
+class ReviewPair(models.Model):
+    """A pair of source records a person must judge: the same customer or not.
+
+    ``left`` has the lower id, so one pair has one row. A decision is kept and never
+    replaced by an automatic run.
+    """
+
+    left = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    merge = models.ForeignKey(
+        MergeRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["left", "right"], name="uniq_review_pair"),
+            models.CheckConstraint(
+                condition=models.Q(left__lt=models.F("right")), name="review_pair_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-probability"])]
+
+
+class SurvivorshipRuleKind(models.TextChoices):
+    MOST_TRUSTED_SOURCE = "most_trusted_source", _("Most trusted source")
+    MOST_RECENT = "most_recent", _("Most recent")
+    MOST_COMPLETE = "most_complete", _("Most complete")
+
+
+class SurvivorshipRule(models.Model):
+    """An override of the built-in survivorship rule of one customer field
+    (``identify/survivorship.py`` holds the defaults)."""
+
+    field = models.CharField(max_length=60, unique=True)
+    rule = models.CharField(max_length=20, choices=SurvivorshipRuleKind.choices)
+    source_ranking = models.JSONField(
+        default=list, blank=True, help_text="sources, most trusted first"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.rule}"

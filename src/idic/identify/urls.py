@@ -4,6 +4,7 @@ from django.urls import path
 
 from idic.identify.views.customer import customer_page
 from idic.identify.views.imports import import_page
+from idic.identify.views.review import decide_pair, review_page, undo_merge
 from idic.identify.views.search import search
 
 app_name = "identify"
@@ -12,4 +13,7 @@ urlpatterns = [
     path("customers/", search, name="search"),
     path("customers/<int:customer_id>/", customer_page, name="customer"),
     path("import/", import_page, name="import"),
+    path("review/", review_page, name="review"),
+    path("review/<int:pair_id>/", decide_pair, name="review_decide"),
+    path("customers/<int:customer_id>/merges/<int:merge_id>/undo/", undo_merge, name="undo_merge"),
 ]

@@ -215,7 +215,7 @@ class CustomerRecord(NamedTuple):
     @property
     def postal_address(self) -> str:
         """The address parts joined, as kept on the postal-address contact point."""
-        return " ".join(p for p in (self.province, self.city, self.district, self.address) if p)
+        return " ".join([p for p in (self.province, self.city, self.district, self.address) if p])
 
 
 class CustomerRowParser:
@@ -235,15 +235,12 @@ class CustomerRowParser:
         self.address_parts = [c for c in ("province", "city", "district", "address") if c in given]
 
     def parse(self, row: int, cells: list[str]) -> CustomerRecord | list[RowError]:
-        raw = dict(zip(self.names, cells, strict=False))
+        # the cells as written, empty ones left out (the payload kept of the record)
+        raw = {name: text for name, text in zip(self.names, cells, strict=False) if text}
         errors: list[RowError] = []
         # free text is cleaned here; phones, emails, IDs, dates and codes by their parsers
         plain = self.plain
-        val = {
-            name: (text.strip() if name in plain else clean(text))
-            for name, text in raw.items()
-            if text
-        }
+        val = {name: (text.strip() if name in plain else clean(text)) for name, text in raw.items()}
         if "" in val.values():
             val = {name: text for name, text in val.items() if text}
 
@@ -328,42 +325,36 @@ class CustomerRowParser:
             text = cells[position] if position < len(cells) else ""
             if text:
                 attributes.append((group, name, clean(text)))
+        # positional, in field order: a record is built for every row of the file
         return CustomerRecord(
-            row=row,
-            source=val["source"],
-            source_id=val["source_id"],
-            name=val["name"],
-            party_type=coded.get("party_type", "person"),
-            kind=coded.get("kind", "consumer"),
-            status=coded.get("status", "actual"),
-            scope=coded.get("scope", "external"),
-            gender=coded.get("gender", ""),
-            birth_date=birth_date,
-            phone=phone,
-            email=email,
-            id_number=id_number,
-            member_card=val.get("member_card", "").replace(" ", ""),
-            province=val.get("province", ""),
-            city=val.get("city", ""),
-            district=val.get("district", ""),
-            address=val.get("address", ""),
-            company=val.get("company", ""),
-            title=val.get("title", ""),
-            risk_flag=coded.get("risk_flag", ""),
-            org_source_id=org_source_id,
-            key_role=key_role or ("other" if org_source_id else ""),
-            created_at=created_at,
-            attributes=tuple(attributes),
-            payload=self._payload(raw, id_number),
+            row,
+            val["source"],
+            val["source_id"],
+            val["name"],
+            coded.get("party_type", "person"),
+            coded.get("kind", "consumer"),
+            coded.get("status", "actual"),
+            coded.get("scope", "external"),
+            coded.get("gender", ""),
+            birth_date,
+            phone,
+            email,
+            id_number,
+            val.get("member_card", "").replace(" ", ""),
+            val.get("province", ""),
+            val.get("city", ""),
+            val.get("district", ""),
+            val.get("address", ""),
+            val.get("company", ""),
+            val.get("title", ""),
+            coded.get("risk_flag", ""),
+            org_source_id,
+            key_role or ("other" if org_source_id else ""),
+            created_at,
+            tuple(attributes),
+            # the payload: the row as written, but the ID number masked (it is kept sealed)
+            {**raw, "id_number": mask_id_number(id_number)} if id_number else raw,
         )
-
-    @staticmethod
-    def _payload(raw: dict[str, str], id_number: str) -> dict[str, str]:
-        """The row as written, but the ID number masked: it is kept only sealed."""
-        payload = {name: text for name, text in raw.items() if text}
-        if id_number:
-            payload["id_number"] = mask_id_number(id_number)
-        return payload
 
     @staticmethod
     def _date(val: dict[str, str], column: str, fail) -> dt.date | None:

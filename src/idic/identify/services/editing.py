@@ -31,6 +31,7 @@ from idic.identify.models import (
     Product,
     Transaction,
 )
+from idic.identify.services import recognize
 from idic.identify.services.customers import IDENTIFIER_FIELD, PROTECTED_KINDS, CustomerNotFound
 from idic.protect import services as protect
 
@@ -226,11 +227,17 @@ def create_customer(
     member_card: str = "",
     source: str = "api",
     collected_at: datetime | None = None,
+    link_returning: bool = True,
 ) -> Customer:
     """Create a customer with its attribute history, contact points and identifiers.
 
     An ID number fills in birth date and gender when they are not given, and must agree
     with them when they are. A duplicate ID number or member card writes nothing.
+
+    With ``link_returning`` the input is first recognised (``services.recognize``): when
+    it is a match on a stored customer of the same party type, nothing is written and
+    that customer is returned with its ``recognition`` attribute set (a returning
+    customer is linked, not duplicated). A created customer has ``recognition`` None.
     """
     now = timezone.now()
     today = timezone.localdate(now)
@@ -290,6 +297,12 @@ def create_customer(
         row = _identifier_row(kind=IdentifierKind.MEMBER_CARD, value=card, issuer=source, now=now)
         identifiers.append((row, card, "member_card"))
 
+    if link_returning:
+        known = _returning_customer(
+            values, phone=phone, email=email, id_number=id_number, member_card=member_card
+        )
+        if known is not None:
+            return known
     with transaction.atomic():
         for row, value, field in identifiers:
             _ensure_identifier_free(row, value=value, field=field)
@@ -328,7 +341,26 @@ def create_customer(
             row.customer = customer
             row.save()
         events.customer_created_event(customer=customer, actor=actor, source=source, at=now).save()
+    customer.recognition = None  # type: ignore[attr-defined]
     return customer
+
+
+def _returning_customer(values: Mapping[str, Any], **keys: str) -> Customer | None:
+    """The stored customer the new customer's data is recognised as, if a match."""
+    answer = recognize.recognize(
+        name=values["name"],
+        birth_date=values["birth_date"],
+        address=_postal_address(values) or None,
+        **{k: v for k, v in keys.items() if v},
+    )
+    if answer.status != "match" or answer.customer_id is None:
+        return None
+    known = Customer.objects.filter(
+        pk=answer.customer_id, party_type=values["party_type"], merged_into__isnull=True
+    ).first()
+    if known is not None:
+        known.recognition = answer  # type: ignore[attr-defined]
+    return known
 
 
 def update_customer(

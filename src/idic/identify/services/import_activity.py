@@ -33,13 +33,16 @@ def source_records(bulk: Bulk, keys: Iterable[Key]) -> dict[Key, tuple[int, int]
 
 
 class _ActivityWriter:
+    # records need no preparing on the reading side
+    prepare = None
+
     def __init__(self, *, bulk: Bulk, now: dt.datetime) -> None:
         self.bulk = bulk
         self.now = now
         self.created = self.updated = self.unchanged = 0
 
     def finish(self) -> None:
-        self.bulk.flush()
+        """Nothing is left to do after the last batch."""
 
     def _owners(self, records) -> dict[Key, tuple[int, int]]:
         owners = source_records(self.bulk, (r.customer_key for r in records))
@@ -119,7 +122,6 @@ class TransactionWriter(_ActivityWriter):
         if not skus:
             return {}
         b = self.bulk
-        b.flush()  # products inserted for an earlier batch must be found
         found = dict(b.select_in(Product, ("sku", "id"), "sku", skus))
         missing = sorted(skus - found.keys())
         ids = b.allocate_ids(Product, len(missing))

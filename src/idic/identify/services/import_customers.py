@@ -6,6 +6,11 @@ brought last time: an unchanged value is left alone; a changed attribute adds a 
 value and marks the old one superseded; a changed phone, email or address becomes the
 current contact point and the old one stays, no longer current. History is never
 overwritten. Called only inside the transaction of :func:`imports.import_file`.
+
+The writer takes batches as ``import_new_customers.CustomerPreparer`` made them on the
+reading side. Into an import whose source records table was empty at the start no
+record can be stored already (keys repeated in the file are rejected before anything
+is written), so the writer skips looking for them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from idic.identify import normalise
-from idic.identify.importing.customer_rows import ATTRIBUTE_GROUP_OF, CustomerRecord
+from idic.identify.importing.customer_rows import CustomerRecord
 from idic.identify.models import (
     AttributeValue,
     ContactPoint,
@@ -25,69 +30,26 @@ from idic.identify.models import (
     KeyPerson,
     SourceRecord,
 )
+from idic.identify.services.import_new_customers import (
+    ATTRIBUTE,
+    CONTACT,
+    CUSTOMER_FIELDS,
+    IDENTIFIER,
+    CustomerPreparer,
+    NewRecords,
+    insert_new,
+)
 from idic.identify.services.import_sql import Bulk
-from idic.identify.services.import_stage import ATTRIBUTE_NAMES, CustomerStage
 from idic.protect import services as protect
 
-CUSTOMER_FIELDS = (
-    "party_type",
-    "kind",
-    "status",
-    "scope",
-    "name",
-    "gender",
-    "birth_date",
-    "province",
-    "city",
-    "district",
-    "address",
-    "company",
-    "title",
-    "risk_flag",
-)
-_CONTACT = (
-    "customer",
-    "source_record",
-    "kind",
-    "value",
-    "raw_value",
-    "verified",
-    "opt_out",
-    "is_current",
-    "first_seen_at",
-    "last_seen_at",
-)
-_IDENTIFIER = (
-    "customer",
-    "source_record",
-    "kind",
-    "issuer",
-    "value",
-    "digest",
-    "ciphertext",
-    "masked",
-    "first_seen_at",
-)
-_ATTRIBUTE = (
-    "customer",
-    "source_record",
-    "group",
-    "name",
-    "value",
-    "source",
-    "collected_at",
-    "confidence",
-    "recorded_at",
-)
 
-
-def customers_for_new_records(records: list[CustomerRecord]) -> list[int | None]:
+def customers_for_new_records(keys: list[tuple[str, str]]) -> list[int | None]:
     """Which existing customer each new source record belongs to (None: a new customer).
 
-    For now every new record is a customer of its own; identity resolution will
-    replace this decision.
+    ``keys`` are the records' (source, source_id). For now every new record is a
+    customer of its own; identity resolution will replace this decision.
     """
-    return [None] * len(records)
+    return [None] * len(keys)
 
 
 def contact_points_of(record: CustomerRecord) -> list[tuple[str, str, str]]:
@@ -113,93 +75,74 @@ class CustomerWriter:
         self.created = self.updated = self.unchanged = 0
         # (person customer id, source, organisation's source_id, role, title), linked at the end
         self.key_people: list[tuple[int, str, str, str, str]] = []
-        self.stage: CustomerStage | None = None
+        self.fresh = not bulk.exists(SourceRecord)
+        # runs on the reading side, maybe in another process: it must not use ``bulk``
+        self.prepare = CustomerPreparer(vendor=bulk.vendor, now=now, keep_records=not self.fresh)
 
-    def write(self, records: list[CustomerRecord]) -> None:
+    def write(self, prepared: tuple) -> None:
+        """Write one batch of prepared records (:class:`NewRecords` as a plain tuple): new
+        ones created, stored ones updated."""
+        batch = NewRecords(*prepared)
+        if not batch.keys:
+            return
+        if self.fresh:
+            self._create(batch, set(range(len(batch.keys))))
+            return
         found = {
             (source, source_id): (sr_id, customer_id)
             for sr_id, source, source_id, customer_id in self.bulk.select_keys(
                 SourceRecord,
                 ("id", "source", "source_id", "customer_id"),
-                (r.key for r in records),
+                batch.keys,
                 ("source", "source_id"),
             )
         }
-        self._create([r for r in records if r.key not in found])
-        known = [(r, *found[r.key]) for r in records if r.key in found]
+        records = batch.records or []
+        known = []
+        new = set()
+        for i, key in enumerate(batch.keys):
+            stored = found.get(key)
+            if stored is None:
+                new.add(i)
+            else:
+                known.append((CustomerRecord(*records[i]), *stored))
+        if new:
+            self._create(batch, new)
         if known:
             self._update(known)
 
     # -- new records ------------------------------------------------------------------
 
-    def _create(self, records: list[CustomerRecord]) -> None:
-        if not records:
-            return
+    def _create(self, batch: NewRecords, created: set[int]) -> None:
+        """Create the records of ``batch`` whose index is in ``created``."""
         b = self.bulk
-        if self.stage is None:
-            self.stage = CustomerStage(b, self.now_db)
-        owners = customers_for_new_records(records)
+        indexes = sorted(created)
+        owners = customers_for_new_records([batch.keys[i] for i in indexes])
         new_ids = iter(b.allocate_ids(Customer, owners.count(None)))
-        record_ids = b.allocate_ids(SourceRecord, len(records))
-        now = self.now_db
-        staged, extra = [], []
-        for record, owner, sr_id in zip(records, owners, record_ids, strict=True):
-            created = b.when(record.created_at) if record.created_at else now
-            new = owner is None
+        record_ids = iter(b.allocate_ids(SourceRecord, len(indexes)))
+        customer_of: list = [None] * len(batch.keys)
+        record_of: list = [None] * len(batch.keys)
+        new_customers = set()
+        for i, owner in zip(indexes, owners, strict=True):
             if owner is None:
-                owner = next(new_ids)
-            staged.append(self._staged(record, owner, sr_id, new, created))
-            for group, name, value in record.attributes:
-                if ATTRIBUTE_GROUP_OF.get(name) != group:  # attr.<group>.<name> columns
-                    extra.append(
-                        (owner, sr_id, group, name, value, record.source, created, 1.0, now)
-                    )
-            if record.org_source_id:
-                self.key_people.append(
-                    (owner, record.source, record.org_source_id, record.key_role, record.title)
-                )
-        self.stage.write(staged)
-        b.insert(AttributeValue, _ATTRIBUTE, extra)
-        self.created += len(records)
-
-    def _staged(self, record: CustomerRecord, owner: int, sr_id: int, new: bool, created) -> tuple:
-        """The record as one row of the staging table (``import_stage.COLUMN_NAMES``)."""
-        nid = card = ("", "", "")
-        if record.id_number:
-            kind = IdentifierKind.NATIONAL_ID.value
-            nid = (
-                protect.identifier_digest(kind, record.id_number),
-                protect.seal_value(record.id_number),
-                protect.mask_value("id_number", record.id_number),
-            )
-        if record.member_card:
-            kind = IdentifierKind.MEMBER_CARD.value
-            card = (
-                record.member_card,
-                protect.identifier_digest(kind, record.member_card),
-                protect.mask_value("member_card", record.member_card),
-            )
-        payload = record.payload
-        attributes = {name: value for _, name, value in record.attributes}
-        return (
-            owner,
-            sr_id,
-            1 if new else 0,
-            record.source,
-            record.source_id,
-            self.bulk.json(payload),
-            created,
-            *self._customer_values(record),
-            normalise.name_key(record.name),
-            record.phone,
-            payload.get("phone", "") if record.phone else "",
-            record.email,
-            payload.get("email", "") if record.email else "",
-            record.postal_address if record.address else "",
-            *nid,
-            *card,
-            *(attributes.get(name, "") for name in ATTRIBUTE_NAMES),
+                customer_of[i] = next(new_ids)
+                new_customers.add(i)
+            else:
+                customer_of[i] = owner
+            record_of[i] = next(record_ids)
+        everything = len(indexes) == len(batch.keys)
+        insert_new(
+            b,
+            batch,
+            customer_of,
+            record_of,
+            created=None if everything else created,
+            new_customers=None if len(new_customers) == len(indexes) else new_customers,
         )
+        for i, org, role, title in batch.people:
+            if i in created:
+                self.key_people.append((customer_of[i], batch.keys[i][0], org, role, title))
+        self.created += len(indexes)
 
     def _customer_values(self, record: CustomerRecord) -> tuple:
         return (
@@ -349,9 +292,9 @@ class CustomerWriter:
         b.set_where_in(AttributeValue, {"superseded_at": now}, superseded)
         b.set_where_in(ContactPoint, {"is_current": False}, not_current)
         b.set_where_in(ContactPoint, {"last_seen_at": now}, seen_contacts)
-        b.insert(AttributeValue, _ATTRIBUTE, attributes)
-        b.insert(ContactPoint, _CONTACT, contacts)
-        b.insert(Identifier, _IDENTIFIER, identifiers)
+        b.insert(AttributeValue, ATTRIBUTE, attributes)
+        b.insert(ContactPoint, CONTACT, contacts)
+        b.insert(Identifier, IDENTIFIER, identifiers)
         b.update(Customer, (*CUSTOMER_FIELDS, "name_key", "updated_at"), customers)
         b.update(SourceRecord, ("payload", "last_seen_at"), sources)
 
@@ -374,12 +317,9 @@ class CustomerWriter:
 
     def finish(self) -> None:
         """Link key persons to their organisations once every record of the file is written."""
-        if self.stage is not None:
-            self.stage.close()
         if not self.key_people:
             return
         b = self.bulk
-        b.flush()
         orgs = {
             (source, source_id): customer_id
             for source, source_id, customer_id in b.select_keys(

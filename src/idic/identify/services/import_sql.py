@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import queue
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any
@@ -29,14 +27,14 @@ ROWS_PER_INSERT = 200
 class Bulk:
     """Writes and reads rows in bulk inside the caller's transaction.
 
-    With ``background=True`` every write (:meth:`run`, :meth:`insert`, :meth:`update` …)
-    runs, in order, on one helper thread over the same database connection: the driver
-    releases Python's lock while the database works, so parsing the next batch overlaps
-    with storing this one, and no two threads ever write at once. Reads run at once on
-    the calling thread; call :meth:`flush` before reading what queued writes may change.
+    Every statement runs at once, in order, on the calling thread. (An earlier version
+    ran the writes on a helper thread over the same connection; a read or a schema
+    change of the importing thread could then interleave with a half-run write, and
+    SQLite refused the schema change. Overlap now comes from reading the file in a
+    worker process, see ``import_worker``.)
     """
 
-    def __init__(self, *, background: bool = False) -> None:
+    def __init__(self) -> None:
         self.vendor = connection.vendor
         self.ops = connection.ops
         self.cursor = connection.cursor()
@@ -44,24 +42,11 @@ class Bulk:
         self._raw = driver_cursor(connection.connection)
         self._next_id: dict[str, int] = {}
         self._insert_sql: dict[tuple[str, tuple[str, ...], int], str] = {}
-        self._inserter: _Inserter | None = None
-        if background:
-            self._inserter = _Inserter(connection.connection)
-
-    def flush(self) -> None:
-        """Wait until every queued statement has run (re-raising its error, if any)."""
-        if self._inserter is not None:
-            self._inserter.flush()
 
     def close(self) -> None:
-        """Finish the queued statements and release the cursors."""
-        try:
-            if self._inserter is not None:
-                self._inserter.stop()
-        finally:
-            self._inserter = None
-            self._raw.close()
-            self.cursor.close()
+        """Release the cursors."""
+        self._raw.close()
+        self.cursor.close()
 
     # -- values -----------------------------------------------------------------------
 
@@ -96,31 +81,44 @@ class Bulk:
         return "?" if self.vendor == "sqlite" else "%s"
 
     def run(self, sql: str, params: list) -> None:
-        """Run one statement written with :attr:`mark` placeholders, in order with the inserts."""
-        self._do(_execute, sql, params)
-
-    def _do(self, action, *args) -> None:
-        if self._inserter is not None:
-            self._inserter.submit(action, *args)
-        else:
-            action(self._raw, *args)
+        """Run one statement written with :attr:`mark` placeholders."""
+        self._raw.execute(sql, params)
 
     def insert(self, model: type[Model], fields: Sequence[str], rows: list[tuple]) -> None:
         """``INSERT`` many rows; ``fields`` are model field names in the order of each tuple."""
         columns = tuple(self.column(model, f) for f in fields)
         self.insert_into(self.table(model), columns, rows)
 
-    def insert_into(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    def insert_into(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         """``INSERT`` many rows into a table by its quoted name and column names
         (on PostgreSQL with ``COPY``, its fastest way in)."""
         if not rows:
             return
         if self.vendor == "postgresql":
-            self._do(_copy, f"COPY {table} ({', '.join(columns)}) FROM STDIN", rows)
+            with self._raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             return
         for start in range(0, len(rows), ROWS_PER_INSERT):
             chunk = rows[start : start + ROWS_PER_INSERT]
             self.run(self._insert(table, columns, len(chunk)), list(chain.from_iterable(chunk)))
+
+    def insert_flat(self, model: type[Model], fields: Sequence[str], values: list) -> None:
+        """``INSERT`` rows given one after another in one flat list of values (what a
+        writer builds without making a tuple per row); ``fields`` as for :meth:`insert`."""
+        if not values:
+            return
+        columns = tuple(self.column(model, f) for f in fields)
+        width = len(columns)
+        if self.vendor == "postgresql":
+            rows = [values[i : i + width] for i in range(0, len(values), width)]
+            self.insert_into(self.table(model), columns, rows)
+            return
+        table = self.table(model)
+        step = ROWS_PER_INSERT * width
+        for start in range(0, len(values), step):
+            chunk = values[start : start + step]
+            self.run(self._insert(table, columns, len(chunk) // width), chunk)
 
     def _insert(self, table: str, columns: Sequence[str], count: int) -> str:
         key = (table, tuple(columns), count)
@@ -191,6 +189,11 @@ class Bulk:
         for first, seconds in by_first.items():
             yield from self.select_in(model, fields, key_fields[1], seconds, condition, [first])
 
+    def exists(self, model: type[Model]) -> bool:
+        """Whether the table of ``model`` holds any row."""
+        self.cursor.execute(f"SELECT 1 FROM {self.table(model)} LIMIT 1")
+        return self.cursor.fetchone() is not None
+
     # -- keys -------------------------------------------------------------------------
 
     def allocate_ids(self, model: type[Model], count: int) -> list[int]:
@@ -214,62 +217,6 @@ class Bulk:
             start = max(top, seq[0] if seq else 0) + 1
         self._next_id[table] = start + count
         return list(range(start, start + count))
-
-
-class _Inserter:
-    """A thread that runs queued statements, in order, on one driver connection."""
-
-    def __init__(self, raw_connection: Any) -> None:
-        self._cursor = driver_cursor(raw_connection)
-        self._queue: queue.Queue[tuple | None] = queue.Queue(maxsize=64)
-        self._error: BaseException | None = None
-        self._reported = False
-        self._thread = threading.Thread(target=self._run, name="idic-import-insert", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is not None and self._error is None:
-                    action, *args = item
-                    action(self._cursor, *args)
-            except BaseException as exc:  # handed to the importing thread
-                self._error = exc
-            finally:
-                self._queue.task_done()
-            if item is None:
-                return
-
-    def _raise(self) -> None:
-        # after a failure the later statements are skipped; the error is raised once
-        if self._error is not None and not self._reported:
-            self._reported = True
-            raise self._error
-
-    def submit(self, action, *args) -> None:
-        self._raise()
-        self._queue.put((action, *args))
-
-    def flush(self) -> None:
-        self._queue.join()
-        self._raise()
-
-    def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        self._cursor.close()
-        self._raise()
-
-
-def _execute(cursor: Any, sql: str, params: list) -> None:
-    cursor.execute(sql, params)
-
-
-def _copy(cursor: Any, sql: str, rows: list[tuple]) -> None:
-    with cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def driver_cursor(raw_connection: Any) -> Any:

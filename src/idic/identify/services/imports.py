@@ -6,20 +6,23 @@ seen, written in batches of plain SQL (see ``import_sql``) inside ONE transactio
 When the check finds any error the transaction is rolled back, so what stays is
 exactly what a separate checking pass followed by a writing pass would leave:
 nothing but the :class:`~idic.identify.models.ImportRun` with its error report.
-Checking and writing in the same pass reads and parses the file once, and lets the
-database store one batch while the next is parsed — what makes a million rows a
-minute's work. A dry run only checks and never opens a write transaction.
+Checking and writing in the same pass reads and parses the file once. A large file is
+read, checked and prepared in a worker process (``import_worker``) while this process
+writes the batch before, and indexes on random keys are built after the load when that
+is cheaper (``import_indexes``) — what makes a million rows a minute's work.
+A dry run only checks and never opens a write transaction.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,15 +35,21 @@ from idic.identify.importing import (
     interaction_rows,
     transaction_rows,
 )
-from idic.identify.importing.columns import check_header
-from idic.identify.importing.readers import FileProblem, Table, open_table
-from idic.identify.models import ImportRun
+from idic.identify.models import (
+    ContactPoint,
+    Customer,
+    Identifier,
+    ImportRun,
+)
+from idic.identify.services import import_worker
 from idic.identify.services.import_activity import (
     InteractionWriter,
     TransactionWriter,
     source_records,
 )
 from idic.identify.services.import_customers import CustomerWriter
+from idic.identify.services.import_indexes import Deferrable, DeferredIndexes
+from idic.identify.services.import_reading import Chunk, ReadingKind, Reference, read_file
 from idic.identify.services.import_sql import Bulk
 
 logger = logging.getLogger(__name__)
@@ -48,6 +57,12 @@ logger = logging.getLogger(__name__)
 BATCH = 5000
 KEPT_ERRORS = 1000
 IMPORT_CACHE_KIB = 512 * 1024
+# files from this size on are read by a worker process (a smaller one is done before the
+# worker would have started to help)
+WORKER_MIN_BYTES = 1 << 20
+# objects allocated between two collections of the youngest generation while importing
+# (Python's default, 700, has the collector scan each batch many times over for nothing)
+IMPORT_GC_THRESHOLD = 50_000
 Progress = Callable[[int, int | None], None]
 
 
@@ -68,42 +83,53 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class _Kind:
-    known: tuple[str, ...]
-    required: tuple[str, ...]
-    attributes: bool
-    parser: Callable[..., Any]
-    writer: Callable[..., Any]
+    reading: ReadingKind
+    writer: Callable[..., CustomerWriter | TransactionWriter | InteractionWriter]
     refers_to_customers: bool  # rows name a customer record that must exist already
-    key_column: str  # the column that, with source, keys a row
+    # indexes on random keys of the tables the writer fills (see ``import_indexes``)
+    deferrable: Deferrable
 
 
 _KINDS: dict[str, _Kind] = {
     "customers": _Kind(
-        customer_rows.KNOWN,
-        customer_rows.REQUIRED,
-        True,
-        lambda cols, tz, country: customer_rows.CustomerRowParser(cols, tz=tz, country=country),
+        ReadingKind(
+            customer_rows.KNOWN,
+            customer_rows.REQUIRED,
+            True,
+            lambda cols, tz, country: customer_rows.CustomerRowParser(cols, tz=tz, country=country),
+            "source_id",
+        ),
         CustomerWriter,
         False,
-        "source_id",
+        {
+            Customer: (("name_key",),),
+            ContactPoint: (("kind", "value"),),
+            Identifier: (("kind", "digest"), ("digest",)),
+        },
     ),
     "transactions": _Kind(
-        transaction_rows.KNOWN,
-        transaction_rows.REQUIRED,
-        False,
-        lambda cols, tz, country: transaction_rows.TransactionRowParser(cols, tz=tz),
+        ReadingKind(
+            transaction_rows.KNOWN,
+            transaction_rows.REQUIRED,
+            False,
+            lambda cols, tz, country: transaction_rows.TransactionRowParser(cols, tz=tz),
+            "order_id",
+        ),
         TransactionWriter,
         True,
-        "order_id",
+        {},  # keyed by order, customer and time: nothing random
     ),
     "interactions": _Kind(
-        interaction_rows.KNOWN,
-        interaction_rows.REQUIRED,
-        False,
-        lambda cols, tz, country: interaction_rows.InteractionRowParser(cols, tz=tz),
+        ReadingKind(
+            interaction_rows.KNOWN,
+            interaction_rows.REQUIRED,
+            False,
+            lambda cols, tz, country: interaction_rows.InteractionRowParser(cols, tz=tz),
+            "interaction_id",
+        ),
         InteractionWriter,
         True,
-        "interaction_id",
+        {},
     ),
 }
 
@@ -163,13 +189,17 @@ def import_file(
         status = ImportRun.Status.REJECTED if errors.count else ImportRun.Status.DRY_RUN
         return _finish(run, status, rows, errors, clock)
     try:
-        with transaction.atomic(), _import_cache():
-            bulk = Bulk(background=True)
+        with transaction.atomic(), _import_cache(), _fewer_collections():
+            bulk = Bulk()
             try:
                 writer = spec.writer(bulk=bulk, now=now)
+                indexes = DeferredIndexes.drop(
+                    bulk, spec.deferrable, file_bytes=path.stat().st_size
+                )
                 rows = _run(spec, path, errors, progress, writer=writer)
                 if not errors.count:
                     writer.finish()
+                    indexes.restore()
             finally:
                 bulk.close()
             if errors.count:
@@ -216,8 +246,9 @@ def _file_problem(path: Path, limit: int) -> RowError | None:
 
 @contextmanager
 def _import_cache():
-    """A larger SQLite page cache while importing: random index keys (digests, phones)
-    stay in memory instead of being re-read."""
+    """A larger SQLite page cache while importing: the pages being filled, and the
+    random index keys (digests, phones) of a table not loaded from empty, stay in
+    memory instead of being re-read."""
     if connection.vendor != "sqlite":
         yield
         return
@@ -232,122 +263,86 @@ def _import_cache():
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+@contextmanager
+def _fewer_collections():
+    """Collect garbage less often while a file's rows stream through (see
+    :data:`IMPORT_GC_THRESHOLD`), and never over what existed before the import (the
+    whole of Django and its modules); both are undone afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], IMPORT_GC_THRESHOLD), *before[1:])
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
 def _run(spec: _Kind, path: Path, errors: _Errors, progress: Progress | None, *, writer) -> int:
     """Read and check every row; hand each checked batch to ``writer`` while no error
     has been found. Returns the number of data rows read."""
-    counter = _Counter()
-    try:
-        with ExitStack() as stack:
-            table = stack.enter_context(open_table(path))
-            columns, header_errors = check_header(
-                table.header,
-                known=spec.known,
-                required=spec.required,
-                allow_attributes=spec.attributes,
-            )
-            for error in header_errors:
-                errors.add(error)
-            if header_errors:
-                return 0
-            parser = spec.parser(
-                columns, timezone.get_default_timezone(), settings.IDIC_DEFAULT_COUNTRY_CODE
-            )
-            checker = stack.enter_context(_FileChecks(spec, errors))
-            for batch in _parsed_batches(table, parser, errors, counter):
-                checker.check(batch)
-                if writer is not None and not errors.count:
-                    writer.write(batch)
-                if progress:
-                    progress(counter.rows, table.total_rows)
-            checker.finish()
-    except FileProblem as problem:
-        errors.add(RowError(problem.row, "", "", problem.reason))
-    if counter.rows == 0 and not errors.count:
-        errors.add(RowError(0, "", "", "the file has a header but no data rows"))
-    return counter.rows
-
-
-@dataclass
-class _Counter:
-    rows: int = 0
-
-
-def _parsed_batches(table: Table, parser, errors: _Errors, counter: _Counter):
-    """Yield the good records every :data:`BATCH` rows and at the end; count rows read."""
-    width = len(parser.names)
-    batch: list = []
-    parse = parser.parse
-    for row, cells in table.rows:
-        counter.rows += 1
-        if len(cells) != width:
-            if len(cells) < width or any(cells[width:]):
-                errors.add(_width_error(row, len(cells), width))
-                continue
-            cells = cells[:width]
-        record = parse(row, cells)
-        if type(record) is list:
-            for error in record:
-                errors.add(error)
-        else:
-            batch.append(record)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-    yield batch
-
-
-def _width_error(row: int, count: int, width: int) -> RowError:
-    return RowError(
-        row,
-        "",
-        f"{count} values",
-        f"the row has {count} values but the header has {width} columns: look for a missing "
-        'or extra comma, or a quote (") that is not closed',
+    read = partial(
+        read_file,
+        path,
+        kind=spec.reading,
+        batch=BATCH,
+        tz=timezone.get_default_timezone(),
+        country=settings.IDIC_DEFAULT_COUNTRY_CODE,
+        prepare=writer.prepare if writer is not None else None,
     )
+    checks = _DatabaseChecks(spec)
+    rows = 0
+    with _chunks(read, in_worker=writer is not None and _worth_a_worker(path)) as chunks:
+        for chunk in chunks:
+            rows = chunk.rows
+            for error in chunk.errors:
+                errors.add(error)
+            if chunk.end:
+                if chunk.outside is not None:
+                    for error in checks.organisations(chunk.outside):
+                        errors.add(error)
+                break
+            items = chunk.items
+            if spec.refers_to_customers:
+                items = checks.customers(items, errors)
+            if writer is not None and not errors.count:
+                writer.write(items)
+            if progress:
+                progress(chunk.rows, chunk.total)
+    if rows == 0 and not errors.count:
+        errors.add(RowError(0, "", "", "the file has a header but no data rows"))
+    return rows
 
 
-class _FileChecks:
-    """Checks that look beyond one row: keys repeated in the file, and referenced records."""
+def _worth_a_worker(path: Path) -> bool:
+    return path.stat().st_size >= WORKER_MIN_BYTES and import_worker.can_fork()
 
-    def __init__(self, spec: _Kind, errors: _Errors) -> None:
+
+@contextmanager
+def _chunks(read: Callable[[], Iterator[Chunk]], *, in_worker: bool) -> Iterator[Iterator[Chunk]]:
+    if in_worker:
+        with import_worker.chunks_from_worker(read) as chunks:
+            yield chunks
+    else:
+        yield read()
+
+
+class _DatabaseChecks:
+    """Checks that need the database: customer records the rows refer to, and
+    organisations that key persons name but the file does not hold."""
+
+    def __init__(self, spec: _Kind) -> None:
         self.spec = spec
-        self.errors = errors
-        self.first_row: dict[str, int] = {}
         self.known_customers: set[tuple[str, str]] = set()
-        self.org_refs: list[tuple[int, str, str]] = []
-        self.bulk = Bulk()
 
-    def check(self, batch: list) -> None:
-        first_row = self.first_row
-        clean = []
-        for record in batch:
-            key = "\x1f".join(record.key)
-            seen = first_row.setdefault(key, record.row)
-            if seen != record.row:
-                self.errors.add(
-                    RowError(
-                        record.row,
-                        self.spec.key_column,
-                        record.key[1],
-                        f"the same key ({record.key[0]}, {record.key[1]}) is already on row "
-                        f"{seen}: each record may appear once per file",
-                    )
-                )
-            else:
-                clean.append(record)
-            if getattr(record, "org_source_id", ""):
-                self.org_refs.append((record.row, record.source, record.org_source_id))
-        batch[:] = clean
-        if self.spec.refers_to_customers:
-            self._check_customers(batch)
-
-    def _check_customers(self, batch: list) -> None:
+    def customers(self, batch: list, errors: _Errors) -> list:
+        """The records of ``batch`` whose customer record exists; an error for each other."""
         wanted = {r.customer_key for r in batch} - self.known_customers
         if wanted:
-            self.known_customers.update(source_records(self.bulk, wanted))
+            self.known_customers.update(self._source_records(wanted))
         missing = [r for r in batch if r.customer_key not in self.known_customers]
         for r in missing:
-            self.errors.add(
+            errors.add(
                 RowError(
                     r.row,
                     "source_id",
@@ -357,33 +352,33 @@ class _FileChecks:
                 )
             )
         if missing:
-            batch[:] = [r for r in batch if r.customer_key in self.known_customers]
+            return [r for r in batch if r.customer_key in self.known_customers]
+        return batch
 
-    def finish(self) -> None:
+    def organisations(self, outside: list[Reference]) -> list[RowError]:
         """Key persons must name an organisation in this file or imported before."""
-        outside = {
-            (source, org)
-            for _, source, org in self.org_refs
-            if "\x1f".join((source, org)) not in self.first_row
-        }
-        found = set(source_records(self.bulk, outside)) if outside else set()
-        for row, source, org in self.org_refs:
-            if (source, org) in outside and (source, org) not in found:
-                self.errors.add(
-                    RowError(
-                        row,
-                        "org_source_id",
-                        org,
-                        f"no organisation record ({source}, {org}) in this file or imported "
-                        "before: add the organisation's row or correct org_source_id",
-                    )
-                )
+        if not outside:
+            return []
+        found = self._source_records({(source, org) for _, source, org in outside})
+        return [
+            RowError(
+                row,
+                "org_source_id",
+                org,
+                f"no organisation record ({source}, {org}) in this file or imported "
+                "before: add the organisation's row or correct org_source_id",
+            )
+            for row, source, org in outside
+            if (source, org) not in found
+        ]
 
-    def __enter__(self) -> _FileChecks:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.bulk.close()
+    @staticmethod
+    def _source_records(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        bulk = Bulk()
+        try:
+            return set(source_records(bulk, keys))
+        finally:
+            bulk.close()
 
 
 def _finish(

@@ -93,6 +93,8 @@ EVENTS = {
     "interaction_added": _("Contact recorded"),
     "merged": _("Merged"),
     "unmerged": _("Merge undone"),
+    "customer_merged": _("Merged"),
+    "customer_unmerged": _("Merge undone"),
 }
 
 MATCHED_ON = {

@@ -6,16 +6,28 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from idic.identify.models import AttributeGroup
+from idic.identify.services import quality_signals
 from idic.identify.services.customers import CustomerNotFound
+from idic.identify.services.provenance import provenance
 from idic.identify.services.records import attribute_values, audited_customer_360
 from idic.identify.timeline_merge import merge_timeline
 from idic.identify.views.access import viewer_required
 from idic.protect.services import Viewer
 
 RECENT = 20  # what the 360 service returns of each stream
+# The pieces a source record brings, in the order the page lists them, with the
+# vocabulary that names each piece's kind ("" for pieces named by their source).
+PIECES = (
+    ("contact_points", _("Contact points"), "contact"),
+    ("identifiers", _("Identifiers"), "identifier"),
+    ("attributes", _("Attributes"), "attribute"),
+    ("transactions", _("Orders"), ""),
+    ("interactions", _("Contacts"), ""),
+)
 # These events announce an order or a contact the timeline already shows as itself.
 _SHOWN_ELSEWHERE = {"transaction_added", "interaction_added"}
 # Event payload keys that describe the event rather than the customer.
@@ -94,6 +106,7 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         transactions=data["transactions"], interactions=data["interactions"], events=events
     )
     current_contacts = [c for c in data["contact_points"] if c["is_current"]]
+    origins = provenance(customer_id=customer_id, viewer=viewer)
     return render(
         request,
         "identify/customer_360.html",
@@ -103,9 +116,32 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             "contacts": data["contact_points"],
             "current_contacts": current_contacts,
             "identifiers": data["identifiers"],
-            "attribute_groups": _attribute_groups(data["attributes"], history),
+            "attribute_groups": _attribute_groups(
+                quality_signals.with_current_confidence(data["attributes"]), history
+            ),
+            "more_risk_flags": [
+                f
+                for f in quality_signals.risk_flags(customer_id=customer_id)
+                if f != data["customer"]["risk_flag"]
+            ],
             "totals": data["totals"],
             "timeline": timeline,
             "recent": RECENT,
+            "origins": origins,
+            "origin_records": [
+                {**r, "sections": _piece_sections(r["pieces"], r["counts"])}
+                for r in origins["records"]
+            ],
+            "direct_sections": _piece_sections(origins["direct"], origins["direct_counts"]),
+            "can_undo": viewer.role == "admin",
         },
     )
+
+
+def _piece_sections(pieces: dict[str, list], counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The kinds of pieces a source record brought, each with its first items and count."""
+    return [
+        {"label": label, "vocabulary": vocabulary, "items": pieces[key], "count": counts[key]}
+        for key, label, vocabulary in PIECES
+        if counts[key]
+    ]

@@ -1,0 +1,178 @@
+"""Clusters of records from matched pairs: connected components with union-find,
+honouring the decisions people made in the review queue.
+
+Edges are joined strongest first (Kruskal's order):
+
+1. *fixed* links — records that are one customer already (an earlier merge); they are
+   joined whatever else holds, since resolution never splits a customer;
+2. *match* decisions of a person;
+3. predicted matches, the most probable first.
+
+A *non-match* decision keeps its two records apart: an edge that would join the
+component of one with the component of the other is skipped. Because edges come
+strongest first, when a chain of predicted links would connect two records a person
+kept apart, the link dropped is the weakest one on that chain — the last that would
+close it. Each skipped edge is reported (``Clusters.blocked``) so the service can send
+that pair to the review queue. If fixed links or match decisions already join a
+kept-apart pair (a person said "not a match" about two records that are one customer,
+or contradicted themselves), the pair is reported in ``Clusters.conflicts`` and no
+further edge is refused on its account.
+
+Without decisions the clusters are exactly the connected components of the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class UnionFind:
+    """Disjoint sets over hashable items, with path halving and union by size."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+
+    def add(self, item: int) -> None:
+        if item not in self.parent:
+            self.parent[item] = item
+            self.size[item] = 1
+
+    def find(self, item: int) -> int:
+        self.add(item)
+        parent = self.parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def union(self, a: int, b: int) -> int:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        return ra
+
+
+@dataclass(frozen=True)
+class Edge:
+    left: int
+    right: int
+    probability: float = 1.0
+
+
+@dataclass
+class Clusters:
+    """The result: ``groups`` (each a sorted tuple of records; groups ordered by their
+    first record), ``used`` (the edges that joined them), ``blocked`` (predicted edges
+    refused because of a non-match decision) and ``conflicts`` (non-match pairs that
+    fixed links join anyway, and match decisions refused because of a non-match)."""
+
+    groups: list[tuple[int, ...]]
+    used: list[Edge] = field(default_factory=list)
+    blocked: list[Edge] = field(default_factory=list)
+    conflicts: list[tuple[int, int]] = field(default_factory=list)
+
+    def of(self) -> dict[int, int]:
+        """Each record → the index of its group in :attr:`groups`."""
+        return {record: i for i, group in enumerate(self.groups) for record in group}
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a <= b else (b, a)
+
+
+class _Joiner:
+    """Union-find plus, per component root, the records it must not be joined with."""
+
+    def __init__(self, apart: set[tuple[int, int]]) -> None:
+        self.sets = UnionFind()
+        self.partners: dict[int, set[int]] = {}  # record → records kept apart from it
+        for a, b in apart:
+            self.partners.setdefault(a, set()).add(b)
+            self.partners.setdefault(b, set()).add(a)
+        # root → records kept apart from some member of the component
+        self.apart: dict[int, set[int]] = {r: set(p) for r, p in self.partners.items()}
+        for record in self.partners:
+            self.sets.add(record)
+        self.conflicts: set[tuple[int, int]] = set()
+
+    def allowed(self, a: int, b: int) -> bool:
+        """Whether joining the components of ``a`` and ``b`` keeps every pair apart."""
+        ra, rb = self.sets.find(a), self.sets.find(b)
+        if ra == rb:
+            return True
+        if len(self.apart.get(ra, ())) > len(self.apart.get(rb, ())):
+            ra, rb = rb, ra
+        return all(self.sets.find(x) != rb for x in self.apart.get(ra, ()))
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.sets.find(a), self.sets.find(b)
+        if ra == rb:
+            return
+        root = self.sets.union(ra, rb)
+        merged = self.apart.pop(ra, set()) | self.apart.pop(rb, set())
+        inside = {x for x in merged if self.sets.find(x) == root}
+        for x in inside:  # only fixed links get here: a decision they contradict
+            for y in self.partners[x]:
+                if self.sets.find(y) == root:
+                    self.conflicts.add(_pair(x, y))
+        if merged - inside:
+            self.apart[root] = merged - inside
+
+
+def cluster(
+    records: Iterable[int],
+    edges: Iterable[Edge],
+    *,
+    fixed: Iterable[tuple[int, int]] = (),
+    matches: Iterable[tuple[int, int]] = (),
+    non_matches: Iterable[tuple[int, int]] = (),
+) -> Clusters:
+    """Cluster ``records`` by ``edges`` (predicted matches) and the decisions.
+
+    Args:
+        records: every record id (singletons become one-record groups).
+        edges: predicted matches with their probability.
+        fixed: pairs already one customer; always joined.
+        matches: pairs a person decided are one customer; joined unless a non-match
+            decision forbids it (then reported as a conflict).
+        non_matches: pairs a person decided are not one customer.
+    """
+    joiner = _Joiner({_pair(a, b) for a, b in non_matches if a != b})
+    for record in records:
+        joiner.sets.add(record)
+    used: list[Edge] = []
+    blocked: list[Edge] = []
+    for a, b in fixed:
+        joiner.join(a, b)
+    for a, b in sorted({_pair(a, b) for a, b in matches}):
+        if joiner.allowed(a, b):
+            joiner.join(a, b)
+            used.append(Edge(a, b, 1.0))
+        else:
+            joiner.conflicts.add(_pair(a, b))
+    ordered = sorted(
+        (Edge(*_pair(e.left, e.right), e.probability) for e in edges if e.left != e.right),
+        key=lambda e: (-e.probability, e.left, e.right),
+    )
+    for edge in ordered:
+        a, b = edge.left, edge.right
+        if joiner.sets.find(a) == joiner.sets.find(b):
+            continue
+        if joiner.allowed(a, b):
+            joiner.join(a, b)
+            used.append(edge)
+        else:
+            blocked.append(edge)
+    members: dict[int, list[int]] = {}
+    for record in joiner.sets.parent:
+        members.setdefault(joiner.sets.find(record), []).append(record)
+    groups = sorted((tuple(sorted(m)) for m in members.values()), key=lambda g: g[0])
+    return Clusters(
+        groups=groups, used=used, blocked=blocked, conflicts=sorted(set(joiner.conflicts))
+    )

@@ -1,0 +1,263 @@
+"""New customer records: prepared on the reading side, written straight into their tables.
+
+A new record writes eight to ten rows across five tables: its customer, its source
+record, contact points, identifiers and attribute values. :class:`CustomerPreparer`
+builds every one of those rows on the reading side (which may be the worker process):
+digests, the sealed ID number, masks, the payload as JSON text, times as the database
+stores them. A batch travels as one flat list of values per table (:class:`NewRecords`),
+few objects to carry and to free; only the keys are left to the writer, which allocates
+them: each row starts with slots holding the index of its record in the batch, and
+:func:`insert_new` overwrites those slots with the keys and hands the lists, as they
+are, to multi-row ``INSERT`` s (``COPY`` on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import NamedTuple
+
+from idic.identify import normalise
+from idic.identify.importing.customer_rows import ATTRIBUTE_GROUP_OF, CustomerRecord
+from idic.identify.models import (
+    AttributeValue,
+    ContactPoint,
+    Customer,
+    Identifier,
+    IdentifierKind,
+    SourceRecord,
+)
+from idic.identify.services.import_sql import Bulk
+from idic.protect import services as protect
+
+CUSTOMER_FIELDS = (
+    "party_type",
+    "kind",
+    "status",
+    "scope",
+    "name",
+    "gender",
+    "birth_date",
+    "province",
+    "city",
+    "district",
+    "address",
+    "company",
+    "title",
+    "risk_flag",
+)
+# the columns of each table a new record fills, in the order of the prepared rows: first
+# the keys the writer fills in (the customer's, then the source record's)
+NEW_CUSTOMER = ("id", *CUSTOMER_FIELDS, "name_key", "created_at", "updated_at")
+NEW_SOURCE = ("customer", "id", "source", "source_id", "payload", "first_seen_at", "last_seen_at")
+CONTACT = (
+    "customer",
+    "source_record",
+    "kind",
+    "value",
+    "raw_value",
+    "verified",
+    "opt_out",
+    "is_current",
+    "first_seen_at",
+    "last_seen_at",
+)
+IDENTIFIER = (
+    "customer",
+    "source_record",
+    "kind",
+    "issuer",
+    "value",
+    "digest",
+    "ciphertext",
+    "masked",
+    "first_seen_at",
+)
+ATTRIBUTE = (
+    "customer",
+    "source_record",
+    "group",
+    "name",
+    "value",
+    "source",
+    "collected_at",
+    "confidence",
+    "recorded_at",
+)
+# one encoder for every payload (``json.dumps`` with options builds a new one per call)
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False).encode
+_NATIONAL_ID = IdentifierKind.NATIONAL_ID.value
+_MEMBER_CARD = IdentifierKind.MEMBER_CARD.value
+
+
+class NewRecords(NamedTuple):
+    """A batch of prepared customer records, as :class:`CustomerPreparer` makes it.
+
+    Each table's rows follow one another in one flat list, in the column order of
+    :data:`NEW_CUSTOMER`, :data:`NEW_SOURCE`, :data:`CONTACT`, :data:`IDENTIFIER` and
+    :data:`ATTRIBUTE`; their key slots hold the index of the row's record in the batch.
+    """
+
+    keys: list[tuple[str, str]]  # (source, source_id) of each record
+    people: list[tuple[int, str, str, str]]  # (record, org_source_id, key_role, title)
+    customers: list
+    sources: list
+    contacts: list
+    identifiers: list
+    attributes: list
+    records: list[tuple] | None  # each record whole, when the writer may update stored ones
+
+
+class CustomerPreparer:
+    """Turns a batch of checked :class:`CustomerRecord` s into :class:`NewRecords`, as a
+    plain tuple: nothing here touches the database, and every value is in the form the
+    database takes (text for times and JSON), so ``marshal`` can carry it.
+
+    ``keep_records``: also carry each record whole, for a writer that may find some of
+    them stored already.
+    """
+
+    def __init__(self, *, vendor: str, now: dt.datetime, keep_records: bool) -> None:
+        self.sqlite = vendor == "sqlite"
+        self.now = self.when(now)
+        self.keep_records = keep_records
+
+    def when(self, value: dt.datetime) -> str:
+        if self.sqlite:  # what Django's SQLite backend stores: naive UTC text
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+        return value.isoformat(" ")
+
+    def __call__(self, records: list[CustomerRecord]) -> tuple:
+        now = self.now
+        keys: list[tuple[str, str]] = []
+        people: list[tuple[int, str, str, str]] = []
+        customers: list = []
+        sources: list = []
+        contacts: list = []
+        identifiers: list = []
+        attributes: list = []
+        for i, record in enumerate(records):
+            created = self.when(record.created_at) if record.created_at else now
+            source = record.source
+            payload = record.payload
+            birth = record.birth_date
+            keys.append((source, record.source_id))
+            if record.org_source_id:
+                people.append((i, record.org_source_id, record.key_role, record.title))
+            customers += (
+                i,
+                record.party_type,
+                record.kind,
+                record.status,
+                record.scope,
+                record.name,
+                record.gender,
+                None if birth is None else birth.isoformat(),
+                record.province,
+                record.city,
+                record.district,
+                record.address,
+                record.company,
+                record.title,
+                record.risk_flag,
+                normalise.name_key(record.name),
+                created,
+                now,
+            )
+            sources += (i, i, source, record.source_id, _PAYLOAD_JSON(payload), now, now)
+            if record.phone:
+                raw = payload.get("phone", "")
+                contacts += (i, i, "phone", record.phone, raw, False, False, True, now, now)
+            if record.email:
+                raw = payload.get("email", "")
+                contacts += (i, i, "email", record.email, raw, False, False, True, now, now)
+            if record.address:  # a postal address needs its street; a city alone is not one
+                postal = record.postal_address
+                contacts += (i, i, "address", postal, postal, False, False, True, now, now)
+            if record.id_number:
+                number = record.id_number
+                identifiers += (
+                    i,
+                    i,
+                    _NATIONAL_ID,
+                    source,
+                    "",
+                    protect.identifier_digest(_NATIONAL_ID, number),
+                    protect.seal_value(number),
+                    protect.mask_value("id_number", number),
+                    now,
+                )
+            if record.member_card:
+                number = record.member_card
+                identifiers += (
+                    i,
+                    i,
+                    _MEMBER_CARD,
+                    source,
+                    number,
+                    protect.identifier_digest(_MEMBER_CARD, number),
+                    "",
+                    protect.mask_value("member_card", number),
+                    now,
+                )
+            for group, name, value in record.attributes:
+                # a column IDIC knows that the row leaves empty (未知 as gender) adds no value
+                if value or ATTRIBUTE_GROUP_OF.get(name) != group:
+                    attributes += (i, i, group, name, value, source, created, 1.0, now)
+        return (
+            keys,
+            people,
+            customers,
+            sources,
+            contacts,
+            identifiers,
+            attributes,
+            [tuple(r) for r in records] if self.keep_records else None,
+        )
+
+
+def insert_new(
+    bulk: Bulk,
+    batch: NewRecords,
+    customer_ids: list[int],
+    record_ids: list[int],
+    *,
+    created: set[int] | None = None,
+    new_customers: set[int] | None = None,
+) -> None:
+    """Write the records of ``batch``: record ``i`` as source record ``record_ids[i]`` of
+    customer ``customer_ids[i]``.
+
+    Args:
+        created: the records to write (default: all); the others are stored already.
+        new_customers: the records whose customer is new and written too (default: all
+            that are written); the others join a customer that exists.
+    """
+    tables = (
+        (Customer, NEW_CUSTOMER, batch.customers, new_customers),
+        (SourceRecord, NEW_SOURCE, batch.sources, created),
+        (ContactPoint, CONTACT, batch.contacts, created),
+        (Identifier, IDENTIFIER, batch.identifiers, created),
+        (AttributeValue, ATTRIBUTE, batch.attributes, created),
+    )
+    for model, fields, values, wanted in tables:
+        width = len(fields)
+        if model is Customer and wanted is None:
+            wanted = created
+        if wanted is not None:
+            values = _rows_of(values, width, wanted)
+        # the first slot of a row holds its record's index: the customer's id goes there,
+        # and into the second (but in the customer's own row) the source record's
+        values[0::width] = [customer_ids[i] for i in values[0::width]]
+        if model is not Customer:
+            values[1::width] = [record_ids[i] for i in values[1::width]]
+        bulk.insert_flat(model, fields, values)
+
+
+def _rows_of(values: list, width: int, records: set[int]) -> list:
+    """The rows of ``values`` that belong to ``records``."""
+    out: list = []
+    for start in range(0, len(values), width):
+        if values[start] in records:
+            out += values[start : start + width]
+    return out
