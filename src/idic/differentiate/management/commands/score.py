@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from idic.differentiate.services import scoring
+from idic.progress import Unwrapped
 
 
 def _day(text: str) -> dt.date:
@@ -80,7 +81,7 @@ class _Bar:
     """One tqdm bar over the run's steps, labelled with the step under way."""
 
     def __init__(self, stream) -> None:
-        self.stream = _Unwrapped(stream)
+        self.stream = Unwrapped(stream)
         self.bar: tqdm | None = None
 
     def update(self, step: str, done: int, total: int) -> None:
@@ -93,16 +94,3 @@ class _Bar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-
-
-class _Unwrapped:
-    """The command's stderr without the line ending it adds, as tqdm's \\r needs."""
-
-    def __init__(self, wrapper) -> None:
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()

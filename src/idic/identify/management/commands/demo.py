@@ -11,9 +11,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from idic.identify.services import demo
+from idic.progress import StepBars
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 _("%(path)s is a file: give --out a folder to write the CSV files into")
                 % {"path": out}
             )
-        bars = _Bars(_Unwrapped(self.stderr))
+        bars = StepBars(self.stderr, _bar_label)
         try:
             if out is not None:
                 written = demo.write_demo(
@@ -117,41 +117,7 @@ class Command(BaseCommand):
             )
 
 
-class _Bars:
-    """One tqdm bar per step (generating, then checking and writing each import)."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.bar: tqdm | None = None
-        self.step = ""
-        self.done = 0
-
-    def update(self, step: str, done: int, total: int | None) -> None:
-        if self.bar is None or step != self.step or done < self.done:
-            self.close()
-            if step == "generate":
-                label, unit = _("generating"), _(" customers")
-            else:
-                label, unit = _("importing %(kind)s") % {"kind": step}, _(" rows")
-            self.bar = tqdm(total=total, desc=label, file=self.stream, unit=unit)
-            self.step, self.done = step, 0
-        self.bar.update(done - self.done)
-        self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
-class _Unwrapped:
-    """The command's stderr without the line ending it adds, as tqdm's \r needs."""
-
-    def __init__(self, wrapper) -> None:
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
+def _bar_label(step: str) -> tuple[str, str]:
+    if step == "generate":
+        return _("generating"), _(" customers")
+    return _("importing %(kind)s") % {"kind": step}, _(" rows")

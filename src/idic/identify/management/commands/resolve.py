@@ -11,9 +11,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from idic.identify.services import resolution
+from idic.progress import StepBars
 
 
 def _step_label(step: str) -> str:
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, match_threshold, review_threshold, engine, dry_run, **options):
-        bars = _Bars(_Unwrapped(self.stderr))
+        bars = StepBars(self.stderr, lambda step: (_step_label(step), "it"))
         try:
             report = resolution.resolve(
                 threshold_match=match_threshold,
@@ -116,39 +116,3 @@ class Command(BaseCommand):
                 % values
             )
         self.stdout.write(_("done in %(total).1f s") % values)
-
-
-class _Bars:
-    """One tqdm bar per step of the run."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.bar: tqdm | None = None
-        self.step = ""
-        self.done = 0
-
-    def update(self, step: str, done: int, total: int | None) -> None:
-        if self.bar is None or step != self.step:
-            self.close()
-            self.bar = tqdm(total=total, desc=_step_label(step), file=self.stream)
-            self.step, self.done = step, 0
-        self.bar.update(max(0, done - self.done))
-        self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
-class _Unwrapped:
-    """The command's stderr without the line ending it adds, as tqdm's \\r needs."""
-
-    def __init__(self, wrapper) -> None:
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
