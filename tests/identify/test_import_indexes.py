@@ -18,7 +18,6 @@ RANDOM_KEYS = {
     ("identify_customer", ("name_key",)),
     ("identify_contactpoint", ("kind", "value")),
     ("identify_identifier", ("kind", "digest")),
-    ("identify_identifier", ("digest",)),
 }
 
 

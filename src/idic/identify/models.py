@@ -161,7 +161,7 @@ class Identifier(models.Model):
     kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
     issuer = models.CharField(max_length=50, blank=True, default="", help_text="source system")
     value = models.CharField(max_length=100, blank=True, default="")
-    digest = models.CharField(max_length=64, db_index=True)
+    digest = models.CharField(max_length=64)
     ciphertext = models.TextField(blank=True, default="")
     masked = models.CharField(max_length=100, blank=True, default="")
     first_seen_at = models.DateTimeField()

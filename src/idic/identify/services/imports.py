@@ -104,7 +104,7 @@ _KINDS: dict[str, _Kind] = {
         {
             Customer: (("name_key",),),
             ContactPoint: (("kind", "value"),),
-            Identifier: (("kind", "digest"), ("digest",)),
+            Identifier: (("kind", "digest"),),
         },
     ),
     "transactions": _Kind(
