@@ -48,7 +48,7 @@ postgres-up:  ## start the machine's PostgreSQL if it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start && sleep 2; } || true
 
 bench: setup  ## run every benchmark (each prints one JSON line)
-	@for b in bench/*.py; do echo "== $$b" >&2; $(RUN) python $$b || exit 1; done
+	@for b in bench/*.py; do grep -q "__main__" $$b || continue; echo "== $$b" >&2; $(RUN) python $$b || exit 1; done
 
 clean:  ## remove the embedded data and caches
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
