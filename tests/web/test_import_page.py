@@ -151,3 +151,17 @@ def test_file_that_is_not_a_table_is_reported(signed_in, uploads):
     page = response.content.decode()
     assert "neither CSV nor XLSX" in page
     assert ImportRun.objects.get().status == "rejected"
+
+
+def test_error_reasons_read_in_chinese_on_the_chinese_page(signed_in, uploads):
+    # given a file with a wrong phone number and an unknown kind
+    client = signed_in("admin")
+    data = {"kind": "customers", "file": SimpleUploadedFile("c.csv", BAD_CUSTOMERS.encode())}
+    # when it is uploaded by a user reading Chinese
+    page = client.post(
+        reverse("identify:import"), data, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    # then the reasons are in Chinese, with the values quoted as written
+    assert "电话号码 &#x27;1390000&#x27; 既不是 11 位手机号" in page
+    assert "&#x27;vip&#x27; 不是以下之一" in page
+    assert not Customer.objects.exists()

@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from idic.identify import normalise
+from idic.identify.reasons import reason
 
 ATTRIBUTE_GROUPS = (
     "basic",
@@ -81,6 +82,7 @@ class FieldError(ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
+        self.message = message  # a Reason where the message can be translated
         super().__init__(message)
 
 
@@ -88,10 +90,18 @@ def clean_text(field: str, value: str | None, *, required: bool = False, limit: 
     """Folded text within the column's length; required fields must not be blank."""
     text = normalise.fold(value or "")
     if required and not text:
-        raise FieldError(field, f"{field} is required: give a non-blank value")
+        raise FieldError(field, reason("{field} is required: give a non-blank value", field=field))
     most = MAX_LENGTH.get(limit or field)
     if most is not None and len(text) > most:
-        raise FieldError(field, f"{field} is {len(text)} characters long; at most {most} fit")
+        raise FieldError(
+            field,
+            reason(
+                "{field} is {length} characters long; at most {limit} fit",
+                field=field,
+                length=len(text),
+                limit=most,
+            ),
+        )
     return text
 
 
@@ -100,7 +110,12 @@ def clean_code(field: str, value: str | None, *, required: bool = True) -> str:
     text = clean_text(field, value, required=required)
     if text and not _CODE.match(text):
         raise FieldError(
-            field, f"{field} {text!r} may hold only letters, digits and _ . : - (no spaces)"
+            field,
+            reason(
+                "{field} {text!r} may hold only letters, digits and _ . : - (no spaces)",
+                field=field,
+                text=text,
+            ),
         )
     return text
 
@@ -110,7 +125,10 @@ def clean_choice(field: str, value: str | None) -> str:
     allowed = CHOICES[field]
     if text not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise FieldError(field, f"{field} {text!r} is not one of {shown}")
+        raise FieldError(
+            field,
+            reason("{field} {text!r} is not one of {shown}", field=field, text=text, shown=shown),
+        )
     return text
 
 
@@ -121,12 +139,19 @@ def clean_birth_date(value: date | str | None, *, today: date) -> date | None:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise FieldError("birth_date", f"{value!r} is not a date: write YYYY-MM-DD") from None
+            raise FieldError(
+                "birth_date", reason("{value!r} is not a date: write YYYY-MM-DD", value=value)
+            ) from None
     if isinstance(value, datetime):
         value = value.date()
     assert isinstance(value, date)
     if value.year < 1900 or value > today:
-        raise FieldError("birth_date", f"birth_date {value} is not between 1900-01-01 and today")
+        raise FieldError(
+            "birth_date",
+            reason(
+                "birth_date {value} is not between 1900-01-01 and today", value=value.isoformat()
+            ),
+        )
     return value
 
 
@@ -134,7 +159,12 @@ def clean_customer_field(field: str, value, *, today: date):
     """The stored form of one customer column (a ``date`` for birth_date, text otherwise)."""
     if field not in CUSTOMER_FIELDS:
         raise FieldError(
-            field, f"{field} is not a customer field: use one of {', '.join(CUSTOMER_FIELDS)}"
+            field,
+            reason(
+                "{field} is not a customer field: use one of {fields}",
+                field=field,
+                fields=", ".join(CUSTOMER_FIELDS),
+            ),
         )
     if field == "birth_date":
         return clean_birth_date(value, today=today)
@@ -157,14 +187,24 @@ def clean_attribute_name(name: str | None) -> str:
     if not _ATTRIBUTE_NAME.match(text):
         raise FieldError(
             "name",
-            f"attribute name {text!r} must start with a-z and hold only a-z, 0-9 and _ (≤ 60)",
+            reason(
+                "attribute name {text!r} must start with a-z and hold only a-z, 0-9 and _ (≤ 60)",
+                text=text,
+            ),
         )
     return text
 
 
 def clean_group(group: str | None) -> str:
     if group not in ATTRIBUTE_GROUPS:
-        raise FieldError("group", f"group {group!r} is not one of {', '.join(ATTRIBUTE_GROUPS)}")
+        raise FieldError(
+            "group",
+            reason(
+                "group {group!r} is not one of {groups}",
+                group=group,
+                groups=", ".join(ATTRIBUTE_GROUPS),
+            ),
+        )
     return group
 
 
@@ -172,32 +212,45 @@ def clean_confidence(value: float | None) -> float:
     if value is None:
         return 1.0
     if not 0.0 <= value <= 1.0:
-        raise FieldError("confidence", f"confidence {value} must be between 0 and 1")
+        raise FieldError(
+            "confidence", reason("confidence {value} must be between 0 and 1", value=value)
+        )
     return float(value)
 
 
 def clean_past_time(field: str, value: datetime, *, now: datetime) -> datetime:
     """A time-zone-aware moment that is not in the future (allowing a little clock skew)."""
     if value.tzinfo is None:
-        raise FieldError(field, f"{field} needs a time zone (e.g. +08:00)")
+        raise FieldError(field, reason("{field} needs a time zone (e.g. +08:00)", field=field))
     if value > now + CLOCK_SKEW:
-        raise FieldError(field, f"{field} {value.isoformat()} is in the future")
+        raise FieldError(
+            field, reason("{field} {time} is in the future", field=field, time=value.isoformat())
+        )
     if value.year < 1900:
-        raise FieldError(field, f"{field} {value.isoformat()} is before 1900")
+        raise FieldError(
+            field, reason("{field} {time} is before 1900", field=field, time=value.isoformat())
+        )
     return value
 
 
 def clean_contact_value(kind: str, value: str | None, *, country: str) -> str:
     """The normalised form of a contact point: E.164 phones, lower-case emails."""
     if kind not in CONTACT_KINDS:
-        raise FieldError("kind", f"contact kind {kind!r} is not one of {', '.join(CONTACT_KINDS)}")
+        raise FieldError(
+            "kind",
+            reason(
+                "contact kind {kind!r} is not one of {kinds}",
+                kind=kind,
+                kinds=", ".join(CONTACT_KINDS),
+            ),
+        )
     try:
         if kind in ("phone", "fax"):
             return normalise.normalise_phone(value or "", country)
         if kind == "email":
             return normalise.normalise_email(value or "")
     except normalise.InvalidValue as exc:
-        raise FieldError("value", str(exc)) from None
+        raise FieldError("value", exc.reason) from None
     return clean_text("value", value, required=True, limit="contact")
 
 
@@ -205,11 +258,16 @@ def clean_identifier_value(kind: str, value: str | None) -> str:
     """A checked identifier: national IDs by their check digit, others without spaces."""
     if kind not in IDENTIFIER_KINDS:
         raise FieldError(
-            "kind", f"identifier kind {kind!r} is not one of {', '.join(IDENTIFIER_KINDS)}"
+            "kind",
+            reason(
+                "identifier kind {kind!r} is not one of {kinds}",
+                kind=kind,
+                kinds=", ".join(IDENTIFIER_KINDS),
+            ),
         )
     if kind == "national_id":
         try:
             return normalise.parse_id_number(value or "").value
         except normalise.InvalidValue as exc:
-            raise FieldError("value", str(exc)) from None
+            raise FieldError("value", exc.reason) from None
     return clean_text("value", value, required=True, limit="identifier").replace(" ", "")

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from idic.identify.reasons import reason
+
 _SPACE = re.compile(r"\s+")
 _PHONE_JUNK = re.compile(r"[\s\-().·/]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -21,6 +23,11 @@ _CN_LANDLINE = re.compile(r"^0[1-9]\d{8,10}$")
 
 class InvalidValue(ValueError):
     """A value that cannot be normalised; the message says why."""
+
+    @property
+    def reason(self) -> str:
+        """The message as given (a translatable :class:`~idic.identify.reasons.Reason`)."""
+        return self.args[0] if self.args else ""
 
 
 def fold(text: str) -> str:
@@ -46,7 +53,7 @@ def normalise_phone(raw: str, default_country: str = "86") -> str:
     """
     text = _PHONE_JUNK.sub("", fold(raw))
     if not text:
-        raise InvalidValue("empty phone number")
+        raise InvalidValue(reason("empty phone number"))
     if text.startswith("+"):
         digits = text[1:]
         international = True
@@ -57,10 +64,18 @@ def normalise_phone(raw: str, default_country: str = "86") -> str:
         digits = text
         international = False
     if not digits.isdigit():
-        raise InvalidValue(f"phone number {raw!r} has characters that are not digits")
+        raise InvalidValue(
+            reason("phone number {raw!r} has characters that are not digits", raw=raw)
+        )
     if international:
         if not 7 <= len(digits) <= 15:
-            raise InvalidValue(f"phone number {raw!r} has {len(digits)} digits; E.164 allows 7–15")
+            raise InvalidValue(
+                reason(
+                    "phone number {raw!r} has {count} digits; E.164 allows 7–15",
+                    raw=raw,
+                    count=len(digits),
+                )
+            )
         if digits.startswith("86"):
             national = digits[2:]
             if national.startswith("0"):
@@ -75,12 +90,17 @@ def normalise_phone(raw: str, default_country: str = "86") -> str:
         if _CN_LANDLINE.match(digits):
             return "+86" + digits[1:]
         raise InvalidValue(
-            f"phone number {raw!r} is neither an 11-digit mobile (1[3-9]…) nor a landline "
-            "with area code (0…); write international numbers with + and the country code"
+            reason(
+                "phone number {raw!r} is neither an 11-digit mobile (1[3-9]…) nor a landline "
+                "with area code (0…); write international numbers with + and the country code",
+                raw=raw,
+            )
         )
     national = digits.lstrip("0")
     if not 4 <= len(national) <= 14:
-        raise InvalidValue(f"phone number {raw!r} has {len(national)} digits")
+        raise InvalidValue(
+            reason("phone number {raw!r} has {count} digits", raw=raw, count=len(national))
+        )
     return "+" + default_country + national
 
 
@@ -88,7 +108,9 @@ def normalise_email(raw: str) -> str:
     """Lower-cased, folded email address, or :class:`InvalidValue`."""
     text = fold(raw).replace(" ", "").lower()
     if not _EMAIL.match(text):
-        raise InvalidValue(f"email address {raw!r} is not of the form name@domain.tld")
+        raise InvalidValue(
+            reason("email address {raw!r} is not of the form name@domain.tld", raw=raw)
+        )
     return text
 
 
@@ -119,15 +141,23 @@ def parse_id_number(raw: str) -> IdNumber:
         first17 = text[:6] + "19" + text[6:]
         text = first17 + id_check_digit(first17)
     if len(text) != 18 or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
-        raise InvalidValue(f"ID number {raw!r} must have 17 digits and a digit or X (18 in all)")
+        raise InvalidValue(
+            reason("ID number {raw!r} must have 17 digits and a digit or X (18 in all)", raw=raw)
+        )
     if id_check_digit(text[:17]) != text[17]:
         raise InvalidValue(
-            f"ID number {raw!r} fails its check digit (expected {id_check_digit(text[:17])})"
+            reason(
+                "ID number {raw!r} fails its check digit (expected {digit})",
+                raw=raw,
+                digit=id_check_digit(text[:17]),
+            )
         )
     try:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError as exc:
-        raise InvalidValue(f"ID number {raw!r} encodes an impossible birth date") from exc
+        raise InvalidValue(
+            reason("ID number {raw!r} encodes an impossible birth date", raw=raw)
+        ) from exc
     return IdNumber(
         value=text, region=text[:6], birth_date=born, gender="M" if int(text[16]) % 2 else "F"
     )

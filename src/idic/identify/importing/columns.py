@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from idic.identify.importing import RowError
 from idic.identify.normalise import fold
+from idic.identify.reasons import reason
 
 ATTRIBUTE_GROUPS = (
     "basic",
@@ -51,14 +52,27 @@ def check_header(
         letter = column_letter(position)
         if not name:
             errors.append(
-                RowError(1, letter, raw, f"column {letter} has no name: name it or delete it")
+                RowError(
+                    1,
+                    letter,
+                    raw,
+                    reason("column {letter} has no name: name it or delete it", letter=letter),
+                )
             )
             continue
         if name in seen:
             first = column_letter(seen[name])
             errors.append(
                 RowError(
-                    1, name, raw, f"column {name!r} appears twice ({first} and {letter}): keep one"
+                    1,
+                    name,
+                    raw,
+                    reason(
+                        "column {name!r} appears twice ({first} and {letter}): keep one",
+                        name=name,
+                        first=first,
+                        letter=letter,
+                    ),
                 )
             )
             continue
@@ -68,7 +82,10 @@ def check_header(
         if name.startswith("attr.") and allow_attributes:
             attr = _attribute(name)
             if not isinstance(attr, str) and attr[1] in known:
-                attr = f"attribute {attr[1]!r} has a column of its own: use the column {attr[1]!r}"
+                attr = reason(
+                    "attribute {name!r} has a column of its own: use the column {name!r}",
+                    name=attr[1],
+                )
             if isinstance(attr, str):
                 errors.append(RowError(1, name, raw, attr))
             else:
@@ -78,7 +95,12 @@ def check_header(
     for name in required:
         if name not in seen:
             errors.append(
-                RowError(1, name, "", f"required column {name!r} is missing: add it to the header")
+                RowError(
+                    1,
+                    name,
+                    "",
+                    reason("required column {name!r} is missing: add it to the header", name=name),
+                )
             )
     return Columns(names=tuple(names), attributes=tuple(attributes)), errors
 
@@ -86,23 +108,41 @@ def check_header(
 def _attribute(name: str) -> tuple[str, str] | str:
     parts = name.split(".")
     if len(parts) != 3:
-        return f"column {name!r} must be written attr.<group>.<name>, e.g. attr.preference.colour"
+        return reason(
+            "column {name!r} must be written attr.<group>.<name>, e.g. attr.preference.colour",
+            name=name,
+        )
     _, group, attr = parts
     if group not in ATTRIBUTE_GROUPS:
-        return f"attribute group {group!r} is unknown: use one of {', '.join(ATTRIBUTE_GROUPS)}"
+        return reason(
+            "attribute group {group!r} is unknown: use one of {groups}",
+            group=group,
+            groups=", ".join(ATTRIBUTE_GROUPS),
+        )
     if not _ATTR_NAME.match(attr):
-        return (
-            f"attribute name {attr!r} must start with a letter and hold only letters, "
-            "digits and _ (at most 60)"
+        return reason(
+            "attribute name {attr!r} must start with a letter and hold only letters, "
+            "digits and _ (at most 60)",
+            attr=attr,
         )
     return group, attr
 
 
 def _unknown(name: str, known: tuple[str, ...], allow_attributes: bool) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    extra = " or attr.<group>.<name>" if allow_attributes else ""
-    return f"unknown column {name!r}: {hint}the known columns are {', '.join(known)}{extra}"
+    columns = ", ".join(known)
+    if allow_attributes:
+        columns = reason("{columns} or attr.<group>.<name>", columns=columns)
+    if close:
+        return reason(
+            "unknown column {name!r}: did you mean {close!r}? the known columns are {columns}",
+            name=name,
+            close=close[0],
+            columns=columns,
+        )
+    return reason(
+        "unknown column {name!r}: the known columns are {columns}", name=name, columns=columns
+    )
 
 
 def column_letter(position: int) -> str:

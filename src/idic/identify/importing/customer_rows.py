@@ -15,15 +15,19 @@ from idic.identify import normalise
 from idic.identify.importing import RowError
 from idic.identify.importing.columns import Columns
 from idic.identify.importing.values import (
+    about,
     choice,
     clean,
     parse_amount,
     parse_count,
     parse_date,
     parse_datetime,
+    required,
     synonyms,
+    too_long,
 )
 from idic.identify.normalise import InvalidValue
+from idic.identify.reasons import reason
 
 
 # the masking the protect area applies to ID numbers (``110105********2766``); kept
@@ -249,14 +253,17 @@ class CustomerRowParser:
 
         for column in REQUIRED:
             if not val.get(column):
-                fail(column, f"{column} is required: fill it in")
+                fail(column, required(column))
         for column, limit in self.limits:
             text = val.get(column)
             if text and len(text) > limit:
-                fail(column, f"{column} is {len(text)} characters long; at most {limit} fit")
+                fail(column, too_long(column, len(text), limit))
         parts = [val[c] for c in self.address_parts if c in val]
         if sum(map(len, parts)) + len(parts) - 1 > MAX_LENGTH["address"]:
-            fail("address", "province, city, district and address together exceed 300 characters")
+            fail(
+                "address",
+                reason("province, city, district and address together exceed 300 characters"),
+            )
         coded: dict[str, str] = {}
         for column, (table, codes) in self.coded:
             text = val.get(column)
@@ -264,41 +271,46 @@ class CustomerRowParser:
                 try:
                     coded[column] = choice(text, table, codes)
                 except InvalidValue as exc:
-                    fail(column, f"{column} {exc}")
+                    fail(column, about(column, exc))
         birth_date = self._date(val, "birth_date", fail)
         created_at = None
         if "created_at" in val:
             try:
                 created_at = parse_datetime(val["created_at"], self.tz)
             except InvalidValue as exc:
-                fail("created_at", f"created_at {exc}")
+                fail("created_at", about("created_at", exc))
         phone = email = id_number = ""
         if "phone" in val:
             try:
                 phone = normalise.normalise_phone(val["phone"], self.country)
             except InvalidValue as exc:
-                fail("phone", str(exc))
+                fail("phone", exc.reason)
         if "email" in val:
             try:
                 email = normalise.normalise_email(val["email"])
             except InvalidValue as exc:
-                fail("email", str(exc))
+                fail("email", exc.reason)
         if "id_number" in val:
             try:
                 id_number = normalise.parse_id_number(val["id_number"]).value
             except InvalidValue as exc:
-                fail("id_number", f"{exc}; in a workbook, store ID numbers as text")
+                fail(
+                    "id_number",
+                    reason(
+                        "{problem}; in a workbook, store ID numbers as text", problem=exc.reason
+                    ),
+                )
         typed: dict[str, str] = {}
         if "income" in val:
             try:
                 typed["income"] = str(parse_amount(val["income"]))
             except InvalidValue as exc:
-                fail("income", f"income {exc}")
+                fail("income", about("income", exc))
         if "employees" in val:
             try:
                 typed["employees"] = str(parse_count(val["employees"]))
             except InvalidValue as exc:
-                fail("employees", f"employees {exc}")
+                fail("employees", about("employees", exc))
         if "founded" in val:
             founded = val["founded"]
             if not (len(founded) == 4 and founded.isdigit()):
@@ -308,9 +320,12 @@ class CustomerRowParser:
         org_source_id = val.get("org_source_id", "")
         key_role = coded.get("key_role", "")
         if key_role and not org_source_id:
-            fail("key_role", "key_role needs org_source_id: the organisation's source_id")
+            fail("key_role", reason("key_role needs org_source_id: the organisation's source_id"))
         if org_source_id and org_source_id == val.get("source_id"):
-            fail("org_source_id", "org_source_id names the row itself: give the organisation's id")
+            fail(
+                "org_source_id",
+                reason("org_source_id names the row itself: give the organisation's id"),
+            )
         if errors:
             return errors
         typed.update(coded)
@@ -364,5 +379,5 @@ class CustomerRowParser:
         try:
             return parse_date(text)
         except InvalidValue as exc:
-            fail(column, f"{column} {exc}")
+            fail(column, about(column, exc))
             return None

@@ -8,7 +8,17 @@ from typing import NamedTuple
 from idic.identify.importing import RowError
 from idic.identify.importing.channels import MAX_CHANNEL, channel_code
 from idic.identify.importing.columns import Columns
-from idic.identify.importing.values import choice, clean, parse_count, parse_datetime, synonyms
+from idic.identify.importing.values import (
+    about,
+    channel_too_long,
+    choice,
+    clean,
+    parse_count,
+    parse_datetime,
+    required,
+    synonyms,
+    too_long,
+)
 from idic.identify.normalise import InvalidValue
 
 REQUIRED = ("source", "source_id", "interaction_id", "ts", "channel")
@@ -78,32 +88,32 @@ class InteractionRowParser:
 
         for column in REQUIRED:
             if not val.get(column):
-                fail(column, f"{column} is required: fill it in")
+                fail(column, required(column))
         for column, limit in MAX_LENGTH.items():
             text = val.get(column)
             if text and len(text) > limit:
-                fail(column, f"{column} is {len(text)} characters long; at most {limit} fit")
+                fail(column, too_long(column, len(text), limit))
         ts = None
         if "ts" in val:
             try:
                 ts = parse_datetime(val["ts"], self.tz)
             except InvalidValue as exc:
-                fail("ts", f"ts {exc}")
+                fail("ts", about("ts", exc))
         direction = "inbound"
         if "direction" in val:
             try:
                 direction = choice(val["direction"], _DIRECTION, DIRECTIONS)
             except InvalidValue as exc:
-                fail("direction", f"direction {exc}")
+                fail("direction", about("direction", exc))
         duration = None
         if "duration_seconds" in val:
             try:
                 duration = parse_count(val["duration_seconds"])
             except InvalidValue as exc:
-                fail("duration_seconds", f"duration_seconds {exc}")
+                fail("duration_seconds", about("duration_seconds", exc))
         channel = channel_code(val.get("channel", ""))
         if len(channel) > MAX_CHANNEL:
-            fail("channel", f"channel is longer than {MAX_CHANNEL} characters")
+            fail("channel", channel_too_long(MAX_CHANNEL))
         if errors or ts is None:
             return errors
         return InteractionRecord(

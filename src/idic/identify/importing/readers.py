@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from idic.identify.reasons import reason
+
 SNIFF_BYTES = 1 << 20
 CALAMINE_MAX_BYTES = 32 << 20
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"
-_SAVE_AS = "save it from your spreadsheet as 'CSV UTF-8' or as an Excel workbook (.xlsx)"
+_SAVE_AS = reason("save it from your spreadsheet as 'CSV UTF-8' or as an Excel workbook (.xlsx)")
 
 
 class FileProblem(ValueError):
@@ -55,17 +57,25 @@ def sniff_format(head: bytes, name: str = "") -> str:
     """Tell "csv" or "xlsx" from the first bytes of a file, or raise :class:`FileProblem`."""
     suffix = Path(name).suffix.lower()
     if not head.strip() or head.strip() == codecs.BOM_UTF8:
-        raise FileProblem("the file is empty: it needs a header row and at least one data row")
+        raise FileProblem(
+            reason("the file is empty: it needs a header row and at least one data row")
+        )
     if head.startswith(_ZIP):
         return "xlsx"
     if head.startswith(_OLE) or suffix == ".xls":
-        raise FileProblem(f"old Excel .xls workbooks are not read: {_SAVE_AS}")
+        raise FileProblem(reason("old Excel .xls workbooks are not read: {fix}", fix=_SAVE_AS))
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileProblem(f"the file is UTF-16 text: {_SAVE_AS}")
+        raise FileProblem(reason("the file is UTF-16 text: {fix}", fix=_SAVE_AS))
     if b"\x00" in head:
-        raise FileProblem(f"the file is binary, neither CSV nor XLSX: {_SAVE_AS}")
+        raise FileProblem(reason("the file is binary, neither CSV nor XLSX: {fix}", fix=_SAVE_AS))
     if suffix in {".xlsx", ".xlsm"}:
-        raise FileProblem(f"the file is named {suffix} but is not an Excel workbook: {_SAVE_AS}")
+        raise FileProblem(
+            reason(
+                "the file is named {suffix} but is not an Excel workbook: {fix}",
+                suffix=suffix,
+                fix=_SAVE_AS,
+            )
+        )
     return "csv"
 
 
@@ -82,7 +92,9 @@ def sniff_encoding(head: bytes) -> str:
         codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
         return "gb18030"
     except UnicodeDecodeError:
-        raise FileProblem(f"the file is neither UTF-8 nor GBK text: {_SAVE_AS}") from None
+        raise FileProblem(
+            reason("the file is neither UTF-8 nor GBK text: {fix}", fix=_SAVE_AS)
+        ) from None
 
 
 @contextmanager
@@ -105,13 +117,23 @@ def _csv_table(text, encoding: str) -> Table:
     try:
         header = next(reader, None)
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise FileProblem(f"the header row cannot be read ({exc}): {_SAVE_AS}", row=1) from None
-    if header is None or not any(header):
-        raise FileProblem("the file has no header row: the first row must name the columns", 1)
-    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-        sep = "';'" if ";" in header[0] else "tabs"
         raise FileProblem(
-            f"the columns are separated by {sep}; IDIC reads comma-separated CSV: {_SAVE_AS}", 1
+            reason("the header row cannot be read ({error}): {fix}", error=str(exc), fix=_SAVE_AS),
+            row=1,
+        ) from None
+    if header is None or not any(header):
+        raise FileProblem(
+            reason("the file has no header row: the first row must name the columns"), 1
+        )
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "';'" if ";" in header[0] else reason("tabs")
+        raise FileProblem(
+            reason(
+                "the columns are separated by {sep}; IDIC reads comma-separated CSV: {fix}",
+                sep=sep,
+                fix=_SAVE_AS,
+            ),
+            1,
         )
     return Table(
         format="csv",
@@ -131,13 +153,22 @@ def _csv_rows(reader, encoding: str) -> Iterator[tuple[int, list[str]]]:
                 yield row, cells
     except csv.Error as exc:
         raise FileProblem(
-            f'the CSV is malformed here ({exc}); check for a quote (") that is never closed',
+            reason(
+                'the CSV is malformed here ({error}); check for a quote (") that is never closed',
+                error=str(exc),
+            ),
             row=row + 1,
         ) from None
     except UnicodeDecodeError:
         name = "UTF-8" if encoding.startswith("utf") else "GBK"
         raise FileProblem(
-            f"the text stops being valid {name} after row {row}: {_SAVE_AS}", row=row + 1
+            reason(
+                "the text stops being valid {name} after row {row}: {fix}",
+                name=name,
+                row=row,
+                fix=_SAVE_AS,
+            ),
+            row=row + 1,
         ) from None
 
 
@@ -168,10 +199,14 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         with zipfile.ZipFile(path) as archive:
             if "xl/workbook.xml" not in archive.namelist():
                 raise FileProblem(
-                    f"the file is a ZIP archive but not an Excel workbook: {_SAVE_AS}"
+                    reason(
+                        "the file is a ZIP archive but not an Excel workbook: {fix}", fix=_SAVE_AS
+                    )
                 )
     except zipfile.BadZipFile:
-        raise FileProblem(f"the workbook is damaged and cannot be opened: {_SAVE_AS}") from None
+        raise FileProblem(
+            reason("the workbook is damaged and cannot be opened: {fix}", fix=_SAVE_AS)
+        ) from None
     if path.stat().st_size <= CALAMINE_MAX_BYTES:
         yield _calamine_table(path)
         return
@@ -192,7 +227,9 @@ def _calamine_table(path: Path) -> Table:
         book = CalamineWorkbook.from_path(str(path))
         sheet = book.get_sheet_by_index(0)
     except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise FileProblem(f"the workbook cannot be read ({exc}): {_SAVE_AS}") from None
+        raise FileProblem(
+            reason("the workbook cannot be read ({error}): {fix}", error=str(exc), fix=_SAVE_AS)
+        ) from None
     return _sheet_table(sheet.iter_rows(), sheet.height)
 
 
@@ -202,7 +239,9 @@ def _sheet_table(values: Iterator, height: int | None) -> Table:
     while header and not header[-1]:
         header.pop()
     if not header:
-        raise FileProblem("the first sheet has no header row: its first row must name the columns")
+        raise FileProblem(
+            reason("the first sheet has no header row: its first row must name the columns")
+        )
     total = max(height - 1, 0) if height else None
     return Table(
         format="xlsx",

@@ -9,7 +9,15 @@ from typing import NamedTuple
 from idic.identify.importing import RowError
 from idic.identify.importing.channels import MAX_CHANNEL, channel_code
 from idic.identify.importing.columns import Columns
-from idic.identify.importing.values import clean, parse_amount, parse_datetime
+from idic.identify.importing.values import (
+    about,
+    channel_too_long,
+    clean,
+    parse_amount,
+    parse_datetime,
+    required,
+    too_long,
+)
 from idic.identify.normalise import InvalidValue
 
 REQUIRED = ("source", "source_id", "order_id", "ts", "amount")
@@ -54,31 +62,31 @@ class TransactionRowParser:
 
         for column in REQUIRED:
             if not val.get(column):
-                fail(column, f"{column} is required: fill it in")
+                fail(column, required(column))
         for column, limit in MAX_LENGTH.items():
             text = val.get(column)
             if text and len(text) > limit:
-                fail(column, f"{column} is {len(text)} characters long; at most {limit} fit")
+                fail(column, too_long(column, len(text), limit))
         ts = None
         if "ts" in val:
             try:
                 ts = parse_datetime(val["ts"], self.tz)
             except InvalidValue as exc:
-                fail("ts", f"ts {exc}")
+                fail("ts", about("ts", exc))
         amount = cost = None
         if "amount" in val:
             try:
                 amount = parse_amount(val["amount"])
             except InvalidValue as exc:
-                fail("amount", f"amount {exc}")
+                fail("amount", about("amount", exc))
         if "cost" in val:
             try:
                 cost = parse_amount(val["cost"])
             except InvalidValue as exc:
-                fail("cost", f"cost {exc}")
+                fail("cost", about("cost", exc))
         channel = channel_code(val.get("channel", ""))
         if len(channel) > MAX_CHANNEL:
-            fail("channel", f"channel is longer than {MAX_CHANNEL} characters")
+            fail("channel", channel_too_long(MAX_CHANNEL))
         if errors or ts is None or amount is None:
             return errors
         return TransactionRecord(

@@ -11,6 +11,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from idic.identify.normalise import InvalidValue, fold
+from idic.identify.reasons import reason
 
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -47,13 +48,13 @@ def parse_date(text: str) -> dt.date:
     if value is None:
         match = _DATE.match(text)
         if match is None:
-            raise InvalidValue(f"{text!r} is not a date: write it as YYYY-MM-DD")
+            raise InvalidValue(reason("{text!r} is not a date: write it as YYYY-MM-DD", text=text))
         try:
             value = dt.date(*(int(part) for part in match.groups()))
         except ValueError:
-            raise InvalidValue(f"{text!r} is not a real calendar date") from None
+            raise InvalidValue(reason("{text!r} is not a real calendar date", text=text)) from None
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise InvalidValue(f"{text!r} has a year outside {MIN_YEAR}–{MAX_YEAR}")
+        raise _year_outside(text)
     return value
 
 
@@ -67,7 +68,7 @@ def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise InvalidValue(f"{text!r} has a year outside {MIN_YEAR}–{MAX_YEAR}")
+        raise _year_outside(text)
     return value
 
 
@@ -78,8 +79,11 @@ def _datetime_by_pattern(text: str) -> dt.datetime:
             return dt.datetime.combine(parse_date(text), dt.time(0))
         except InvalidValue:
             raise InvalidValue(
-                f"{text!r} is not a date or date-time: write it as YYYY-MM-DD or "
-                "YYYY-MM-DD HH:MM[:SS] (optionally with an offset such as +08:00)"
+                reason(
+                    "{text!r} is not a date or date-time: write it as YYYY-MM-DD or "
+                    "YYYY-MM-DD HH:MM[:SS] (optionally with an offset such as +08:00)",
+                    text=text,
+                )
             ) from None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     tzinfo: dt.tzinfo | None = None
@@ -103,7 +107,7 @@ def _datetime_by_pattern(text: str) -> dt.datetime:
             tzinfo=tzinfo,
         )
     except ValueError:
-        raise InvalidValue(f"{text!r} is not a real date and time") from None
+        raise InvalidValue(reason("{text!r} is not a real date and time", text=text)) from None
 
 
 def parse_amount(text: str) -> Decimal:
@@ -114,14 +118,26 @@ def parse_amount(text: str) -> Decimal:
     try:
         value = Decimal(body)
     except InvalidOperation:
-        raise InvalidValue(f"{text!r} is not a number: write it like 1299.50") from None
+        raise _not_a_number(text) from None
     if not value.is_finite():
-        raise InvalidValue(f"{text!r} is not a number: write it like 1299.50")
+        raise _not_a_number(text)
     if value < 0:
-        raise InvalidValue(f"{text!r} is negative: amounts must be 0 or more")
+        raise InvalidValue(reason("{text!r} is negative: amounts must be 0 or more", text=text))
     if value >= MAX_AMOUNT:
-        raise InvalidValue(f"{text!r} is too large: amounts must be below 1,000,000,000,000")
+        raise InvalidValue(
+            reason("{text!r} is too large: amounts must be below 1,000,000,000,000", text=text)
+        )
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _year_outside(text: str) -> InvalidValue:
+    return InvalidValue(
+        reason("{text!r} has a year outside {low}–{high}", text=text, low=MIN_YEAR, high=MAX_YEAR)
+    )
+
+
+def _not_a_number(text: str) -> InvalidValue:
+    return InvalidValue(reason("{text!r} is not a number: write it like 1299.50", text=text))
 
 
 def parse_count(text: str) -> int:
@@ -130,9 +146,9 @@ def parse_count(text: str) -> int:
     if body.endswith(".0"):
         body = body[:-2]
     if not body.isdigit() or not body.isascii():
-        raise InvalidValue(f"{text!r} is not a whole number of 0 or more")
+        raise InvalidValue(reason("{text!r} is not a whole number of 0 or more", text=text))
     if len(body) > 9:
-        raise InvalidValue(f"{text!r} is too large")
+        raise InvalidValue(reason("{text!r} is too large", text=text))
     return int(body)
 
 
@@ -143,8 +159,17 @@ def choice(text: str, synonyms: dict[str, str], codes: tuple[str, ...]) -> str:
         code = synonyms.get(clean(text).lower())
     if code is None:
         others = [k for k, v in synonyms.items() if v and k not in codes and not k.isascii()]
-        also = f" (also {', '.join(others)})" if others else ""
-        raise InvalidValue(f"{text!r} is not one of {', '.join(c for c in codes if c)}{also}")
+        known = ", ".join(c for c in codes if c)
+        if others:
+            raise InvalidValue(
+                reason(
+                    "{text!r} is not one of {known} (also {others})",
+                    text=text,
+                    known=known,
+                    others=", ".join(others),
+                )
+            )
+        raise InvalidValue(reason("{text!r} is not one of {known}", text=text, known=known))
     return code
 
 
@@ -156,3 +181,25 @@ def synonyms(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
         for word in words:
             out[word.lower()] = code
     return out
+
+
+def about(column: str, exc: InvalidValue) -> str:
+    """``exc``'s reason about the value of ``column``: "amount 'x' is not a number …"."""
+    return reason("{column} {problem}", column=column, problem=exc.reason)
+
+
+def required(column: str) -> str:
+    return reason("{column} is required: fill it in", column=column)
+
+
+def too_long(column: str, length: int, limit: int) -> str:
+    return reason(
+        "{column} is {length} characters long; at most {limit} fit",
+        column=column,
+        length=length,
+        limit=limit,
+    )
+
+
+def channel_too_long(limit: int) -> str:
+    return reason("channel is longer than {limit} characters", limit=limit)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from idic.identify.services import imports
+from idic.identify.services.reasons import localise
 
 ERRORS_ON_SCREEN = 50
 
@@ -102,7 +103,9 @@ def print_errors(command: BaseCommand, report: imports.ImportReport) -> None:
     command.stderr.write(_("row\tcolumn\tvalue\treason"))
     for error in report.errors[:ERRORS_ON_SCREEN]:
         value = error.value if len(error.value) <= 40 else error.value[:37] + "…"
-        command.stderr.write(f"{error.row}\t{error.column or '-'}\t{value!r}\t{error.reason}")
+        command.stderr.write(
+            f"{error.row}\t{error.column or '-'}\t{value!r}\t{localise(error.reason)}"
+        )
     hidden = report.error_count - min(len(report.errors), ERRORS_ON_SCREEN)
     if hidden > 0:
         command.stderr.write(
@@ -115,4 +118,4 @@ def write_errors(path: Path, report: imports.ImportReport) -> None:
         out = csv.writer(fh)
         out.writerow(["row", "column", "value", "reason"])
         for error in report.errors:
-            out.writerow([error.row, error.column, error.value, error.reason])
+            out.writerow([error.row, error.column, error.value, localise(error.reason)])

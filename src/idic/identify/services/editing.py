@@ -79,7 +79,7 @@ def _as_field(field: str) -> Iterator[None]:
     try:
         yield
     except FieldError as exc:
-        raise FieldError(field, str(exc)) from None
+        raise FieldError(field, exc.message) from None
 
 
 def _locked_customer(customer_id: int) -> Customer:

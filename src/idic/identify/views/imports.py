@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from idic.identify.forms import ImportForm
 from idic.identify.services import imports
 from idic.identify.services.import_runs import recent_import_runs
+from idic.identify.services.reasons import localise
 from idic.identify.services.uploads import UploadTooLarge, discard_upload, store_upload
 from idic.identify.views.access import viewer_required
 from idic.protect.services import Viewer
@@ -26,7 +27,7 @@ def _error_view(error: Any, viewer: Viewer) -> dict[str, Any]:
     """One row error; a rejected value is masked like the column it was in, also where
     the reason quotes it."""
     value = viewer.reveal(error.column, error.value) if error.column else error.value
-    reason = error.reason
+    reason = localise(error.reason)
     if value != error.value and error.value:
         reason = reason.replace(error.value, value)
     return {"row": error.row, "column": error.column, "value": value, "reason": reason}

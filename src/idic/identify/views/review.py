@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from idic.identify.field_rules import FieldError
 from idic.identify.services import merging, review
+from idic.identify.services.reasons import localise
 from idic.identify.views.access import viewer_required
 
 PAGE_SIZE = 10
@@ -91,7 +92,10 @@ def decide_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
             decision=decision,
             actor=request.viewer.username,  # type: ignore[attr-defined]
         )
-    except (FieldError, review.AlreadyDecided, review.ReviewPairNotFound) as exc:
+    except FieldError as exc:
+        messages.error(request, localise(exc.message))
+        return redirect("identify:review")
+    except (review.AlreadyDecided, review.ReviewPairNotFound) as exc:
         messages.error(request, str(exc))
         return redirect("identify:review")
     if merge_id is not None:

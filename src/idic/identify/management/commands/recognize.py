@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from idic.identify import recognition
 from idic.identify.field_rules import FieldError
 from idic.identify.services import recognize
+from idic.identify.services.reasons import localise
 
 FIELDS = ("name", "phone", "email", "id_number", "member_card", "address", "birth_date")
 
@@ -34,7 +35,9 @@ class Command(BaseCommand):
         try:
             answer = recognize.recognize(**given)
         except FieldError as exc:
-            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc}") from None
+            raise CommandError(
+                f"--{exc.field.replace('_', '-')}: {localise(exc.message)}"
+            ) from None
         except recognition.BadModel as exc:
             raise CommandError(str(exc)) from None
         percent = f"{answer.probability:.1%}"
