@@ -2,6 +2,7 @@
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from idic.protect import services as protect
 
@@ -12,4 +13,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         protect.ensure_roles()
-        self.stdout.write(self.style.SUCCESS("database ready"))
+        self.stdout.write(self.style.SUCCESS(_("database ready")))

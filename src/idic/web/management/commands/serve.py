@@ -8,9 +8,12 @@ import secrets
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
+from idic.differentiate.services import scoring
 from idic.identify.services import customers as customer_service
 from idic.identify.services import demo as demo_service
+from idic.identify.services import resolution
 from idic.protect import services as protect
 
 DEMO_USERS = (("admin", "admin"), ("agent", "agent"), ("analyst", "analyst"))
@@ -34,17 +37,51 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("init", verbosity=0)
         if not options["no_demo"] and not customer_service.any_customers():
-            self.stdout.write(f"First start: loading {options['demo_customers']} demo customers …")
-            summary = demo_service.load_demo(customers=options["demo_customers"], seed=42)
-            self.stdout.write(self.style.SUCCESS(f"demo data loaded: {summary}"))
+            self._first_start(options["demo_customers"])
         logins = self._demo_logins()
         url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(self.style.SUCCESS(f"\nIDIC is ready at {url}"))
+        self.stdout.write(self.style.SUCCESS("\n" + _("IDIC is ready at %(url)s") % {"url": url}))
         for username, password in logins.items():
-            self.stdout.write(f"  login: {username:8s} password: {password}")
-        self.stdout.write(f"  API docs: {url}api/docs\n")
+            self.stdout.write(
+                "  "
+                + _("login: %(user)s password: %(password)s")
+                % {"user": f"{username:8s}", "password": password}
+            )
+        self.stdout.write("  " + _("API docs: %(url)s") % {"url": f"{url}api/docs"} + "\n")
         if not options["no_run"]:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+
+    def _first_start(self, customers: int) -> None:
+        """Load the demo data, recognise its duplicates and score it, so that every page
+        has something to show."""
+        self.stdout.write(
+            _("First start: loading %(n)s demo customers …") % {"n": customers}, ending=""
+        )
+        self.stdout.flush()
+        summary = demo_service.load_demo(customers=customers, seed=42)
+        self.stdout.write(self.style.SUCCESS(" " + _("done: %(s)s") % {"s": summary}))
+        self.stdout.write(_("Recognising duplicate records (idic resolve) …"), ending="")
+        self.stdout.flush()
+        report = resolution.resolve()
+        self.stdout.write(
+            self.style.SUCCESS(
+                " "
+                + _("%(merges)s merges, %(review)s pairs to review")
+                % {"merges": report.merges, "review": report.review_queued}
+            )
+        )
+        self.stdout.write(_("Scoring customers by value and behaviour (idic score) …"), ending="")
+        self.stdout.flush()
+        try:
+            run = scoring.run_scoring()
+        except scoring.ScoringError as exc:
+            self.stdout.write(self.style.WARNING(" " + _("skipped: %(e)s") % {"e": exc}))
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                " " + _("score run %(id)s as of %(as_of)s") % {"id": run.run_id, "as_of": run.as_of}
+            )
+        )
 
     def _demo_logins(self) -> dict[str, str]:
         """Demo users, one per role, with passwords kept in DATA_DIR so each start prints them."""
