@@ -11,6 +11,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import translation
 
 from idic.analytics import engine
 from idic.differentiate.models import CustomerScore, ScoreRun, StageTransition
@@ -54,7 +55,8 @@ def imported(data_dir, tmp_path) -> dict[str, int]:
 
 def _score(*args: str) -> tuple[dict, str]:
     out, err = io.StringIO(), io.StringIO()
-    call_command("score", *args, stdout=out, stderr=err)
+    with translation.override("en"):  # the messages below are matched in English
+        call_command("score", *args, stdout=out, stderr=err)
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1, lines
     return json.loads(lines[0]), err.getvalue()
@@ -255,8 +257,9 @@ def test_no_transactions_means_nothing_to_score(data_dir, tmp_path):
 )
 def test_bad_as_of_is_refused(imported, args, message):
     # when scored with an impossible day / then the error says why, and nothing is written
-    with pytest.raises(CommandError, match=message):
+    with pytest.raises(CommandError, match=message) as refused:
         _score(*args)
+    assert refused.value.returncode == 2  # wrong input
     assert _nothing_written()
 
 
@@ -322,3 +325,30 @@ def test_postgres_engine_scores_inside_postgresql_like_duckdb(data_dir, tmp_path
         for u, v in zip(x, y, strict=True):
             assert u == (pytest.approx(v, rel=1e-7, abs=1e-9) if isinstance(v, float) else v)
     assert b["model_parameters"]["bgnbd"]["r"] == pytest.approx(a["model_parameters"]["bgnbd"]["r"])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"proxy_model": [{"name": "x", "column": "revenue", "weight": 100, "colour": 1}]},
+            r"unknown key\(s\) colour",
+        ),
+        ({"proxy_model": [{"name": "x", "column": "revenue"}]}, "lacks weight"),
+        ({"proxy_model": {"name": "x"}}, "must be a list of indicators"),
+        ({"proxy_model": ["revenue"]}, "must be an object"),
+        ({"churn_window_days": 0}, "churn_window_days must be a whole number of at least 1"),
+        ({"activity_window_days": -5}, "activity_window_days must be a whole number"),
+        ({"npv_rate": -0.1}, "npv_rate must be a number of 0 or more"),
+        ({"activity_by": "mood"}, "activity_by must be 'share' or 'threshold'"),
+    ],
+)
+def test_bad_parameter_values_are_refused_before_any_work(imported, tmp_path, params, message):
+    # given a parameters file with a wrong value
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps(params), encoding="utf-8")
+    # then the run refuses it with a clear message and exit status 2, and writes nothing
+    with pytest.raises(CommandError, match=message) as refused:
+        _score("--as-of", scoring_data.AS_OF.isoformat(), "--params", str(path))
+    assert refused.value.returncode == 2
+    assert _nothing_written()

@@ -34,10 +34,12 @@ def test_recognize_prints_the_answer_and_json():
 
 
 def test_recognize_bad_phone_names_the_option():
-    with pytest.raises(CommandError, match=r"--phone: .*neither an 11-digit mobile"):
+    with pytest.raises(CommandError, match=r"--phone: .*neither an 11-digit mobile") as bad:
         _run("recognize", "--phone", "12345")
-    with pytest.raises(CommandError, match="give at least one"):
+    with pytest.raises(CommandError, match="give at least one") as empty:
         _run("recognize")
+    # and both exit with status 2, the status of wrong input
+    assert bad.value.returncode == empty.value.returncode == 2
 
 
 def test_unmerge_undoes_and_refuses_twice():
@@ -51,5 +53,6 @@ def test_unmerge_undoes_and_refuses_twice():
     assert MergeRecord.objects.get().undone_by == "ops"
     with pytest.raises(CommandError, match="already undone"):
         _run("unmerge", str(result.merge_id))
-    with pytest.raises(CommandError, match="merge 999 does not exist"):
+    with pytest.raises(CommandError, match="merge 999 does not exist") as unknown:
         _run("unmerge", "999")
+    assert unknown.value.returncode == 2

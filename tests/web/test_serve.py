@@ -8,10 +8,10 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from idic.differentiate.models import ScoreRun
-from idic.identify.models import Customer, MergeRecord, SourceRecord
+from idic.identify.models import Customer, MergeRecord, SourceRecord, Transaction
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,6 +37,10 @@ def test_first_start_loads_resolves_and_scores_the_demo(settings, tmp_path):
     # and one score run covers the customers that remain
     run = ScoreRun.objects.get()
     assert run.counts["customers_with_purchases"] > 0
+    # scored as of the demo's last purchase day, so that recency and churn make sense
+    last = Transaction.objects.order_by("-ts").first()
+    assert run.as_of == timezone.localtime(last.ts).date()
+    assert "auc" in run.model_parameters["churn"]
     assert f"{merges} merges" in text and f"score run {run.pk}" in text
     # and each role's login is printed and kept for the next start
     logins = json.loads((tmp_path / "demo-logins.json").read_text())

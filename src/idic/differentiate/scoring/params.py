@@ -109,6 +109,33 @@ class ScoringParams:
             )
         if self.fit_sample is not None and self.fit_sample < 100:
             raise ValueError(f"fit_sample must be at least 100 customers, not {self.fit_sample}")
+        for name in (
+            "activity_window_days",
+            "churn_window_days",
+            "npv_period_days",
+            "npv_lookback_periods",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+        if isinstance(self.npv_horizon, bool) or not isinstance(self.npv_horizon, int):
+            raise ValueError(
+                f"npv_horizon must be a whole number of periods, not {self.npv_horizon!r}"
+            )
+        if self.npv_horizon < 0:
+            raise ValueError(f"npv_horizon must be 0 or more periods, not {self.npv_horizon}")
+        for name in ("npv_rate", "npv_serving_cost"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a number of 0 or more, not {value!r}")
+        if self.activity_by not in ("share", "threshold"):
+            raise ValueError(
+                f"activity_by must be 'share' or 'threshold', not {self.activity_by!r}"
+            )
+        if self.proxy_model is not None:
+            from idic.differentiate.scoring.proxy_step import model_from_data
+
+            model_from_data(self.proxy_model)  # refuse a bad model before any data is read
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> ScoringParams:
@@ -125,7 +152,11 @@ class ScoringParams:
             if name in values:
                 values[name] = tuple(Grade(str(n), float(s)) for n, s in values[name])
         if values.get("proxy_model") is not None:
-            values["proxy_model"] = tuple(dict(item) for item in values["proxy_model"])
+            model = values["proxy_model"]
+            if isinstance(model, list):
+                values["proxy_model"] = tuple(
+                    dict(item) if isinstance(item, dict) else item for item in model
+                )
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ everyone else's points. Customers without a purchase up to as_of are not scored.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -67,8 +68,22 @@ DEFAULT_PROXY_MODEL = ScoringModel(
 def model_from_data(indicators: Sequence[dict[str, Any]]) -> ScoringModel:
     """A proxy model from its JSON form: a list of ``{name, column, weight, direction?,
     normalisation?, measure?}`` whose columns are names of :data:`PROXY_MEASURES`."""
+    if isinstance(indicators, (str, bytes, dict)) or not isinstance(indicators, Sequence):
+        raise ValueError("proxy_model must be a list of indicators ({name, column, weight})")
+    fields = {f.name for f in dataclasses.fields(Indicator)}
     built = []
     for item in indicators:
+        if not isinstance(item, dict):
+            raise ValueError(f"proxy indicator {item!r} must be an object {{name, column, weight}}")
+        unknown = sorted(set(item) - fields)
+        if unknown:
+            raise ValueError(
+                f"proxy indicator {item.get('name')!r} has unknown key(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(fields))}"
+            )
+        missing = [k for k in ("name", "column", "weight") if k not in item]
+        if missing:
+            raise ValueError(f"proxy indicator {item.get('name')!r} lacks {', '.join(missing)}")
         column = item.get("column")
         if column not in PROXY_MEASURES:
             raise ValueError(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
 
 from idic.identify import normalise
 from idic.identify.models import (
@@ -328,3 +330,9 @@ def customer_360(*, customer_id: int, viewer: Viewer, recent: int = 20) -> dict[
 def any_customers() -> bool:
     """True once the base holds at least one customer."""
     return Customer.objects.exists()
+
+
+def last_purchase_day() -> date | None:
+    """The local calendar day of the latest transaction, or None without transactions."""
+    last = Transaction.objects.aggregate(last=Max("ts"))["last"]
+    return None if last is None else timezone.localtime(last).date()

@@ -29,9 +29,11 @@ class Command(BaseCommand):
         try:
             run = snapshots.get_run(run_id=run_id)
         except snapshots.SnapshotError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         if out is not None and out.is_dir():
-            raise CommandError(_("%(path)s is a folder: give --out a file name") % {"path": out})
+            raise CommandError(
+                _("%(path)s is a folder: give --out a file name") % {"path": out}, returncode=2
+            )
         handle = sys.stdout if out is None else None
         try:
             stream = handle or out.open("w", newline="", encoding="utf-8")  # type: ignore[union-attr]

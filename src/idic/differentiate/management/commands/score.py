@@ -21,7 +21,8 @@ def _day(text: str) -> dt.date:
     except ValueError:
         raise CommandError(
             _("--as-of %(value)s is not a date; write it as YYYY-MM-DD, e.g. 2024-06-30")
-            % {"value": text}
+            % {"value": text},
+            returncode=2,
         ) from None
 
 
@@ -58,12 +59,14 @@ class Command(BaseCommand):
             except (OSError, ValueError) as exc:
                 raise CommandError(
                     _("cannot read the parameters file %(path)s: %(error)s")
-                    % {"path": params, "error": exc}
+                    % {"path": params, "error": exc},
+                    returncode=2,
                 ) from exc
             if not isinstance(values, dict):
                 raise CommandError(
                     _("%(path)s must hold a JSON object of parameter names and values")
-                    % {"path": params}
+                    % {"path": params},
+                    returncode=2,
                 )
         bar = _Bar(self.stderr)
         try:
@@ -71,7 +74,7 @@ class Command(BaseCommand):
                 as_of=day, engine=engine, progress=bar.update, params=values
             )
         except scoring.ScoringError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         finally:
             bar.close()
         self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, sort_keys=False))

@@ -33,11 +33,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, customers: int, seed: int, out: Path | None, **options):
         if customers < 1:
-            raise CommandError(_("--customers must be 1 or more, not %(n)s") % {"n": customers})
+            raise CommandError(
+                _("--customers must be 1 or more, not %(n)s") % {"n": customers}, returncode=2
+            )
         if out is not None and out.exists() and not out.is_dir():
             raise CommandError(
                 _("%(path)s is a file: give --out a folder to write the CSV files into")
-                % {"path": out}
+                % {"path": out},
+                returncode=2,
             )
         bars = StepBars(self.stderr, _bar_label)
         try:

@@ -36,10 +36,10 @@ class Command(BaseCommand):
             answer = recognize.recognize(**given)
         except FieldError as exc:
             raise CommandError(
-                f"--{exc.field.replace('_', '-')}: {localise(exc.message)}"
+                f"--{exc.field.replace('_', '-')}: {localise(exc.message)}", returncode=2
             ) from None
         except recognition.BadModel as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(str(exc), returncode=2) from None
         percent = f"{answer.probability:.1%}"
         if answer.status == "match":
             line = _("Match: customer #%(id)s (probability %(p)s)") % {

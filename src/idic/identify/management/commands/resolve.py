@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 progress=bars.update,
             )
         except resolution.ResolveError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
         finally:
             bars.close()
         self._summary(report)

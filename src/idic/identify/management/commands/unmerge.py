@@ -20,7 +20,7 @@ class Command(BaseCommand):
             merging.unmerge(merge_id=options["merge_id"], actor=options["actor"])
             merge = merging.get_merge(options["merge_id"])
         except (merging.MergeNotFound, merging.MergeRefused) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(str(exc), returncode=2) from None
         ids = ", ".join(f"#{i}" for i in merge["merged_ids"])
         self.stdout.write(
             _("Merge %(merge)s undone: %(ids)s separated from customer #%(golden)s")
