@@ -41,13 +41,22 @@ from django.utils import timezone
 
 from idic.identify import events, field_rules, survivorship
 from idic.identify.field_rules import FieldError
-from idic.identify.models import AttributeValue, Customer, CustomerEvent, MergeRecord
+from idic.identify.models import (
+    AttributeValue,
+    Customer,
+    CustomerEvent,
+    MergeRecord,
+    ReviewPair,
+    ReviewStatus,
+    SourceRecord,
+)
 from idic.identify.services import merge_rows, merge_survivors
 from idic.identify.services.customers import CustomerNotFound
 from idic.identify.services.editing import Conflict
 
 MAX_CUSTOMERS = 1000  # customers one merge may join
 MAX_GROUPS = 5000  # groups one call of merge_groups may merge
+MAX_APART_PAIRS = 10_000  # "not a match" record pairs an undone merge records at most
 
 
 class MergeNotFound(LookupError):
@@ -436,6 +445,7 @@ def unmerge(*, merge_id: int, actor: str) -> None:
         record.undone_at = now
         record.undone_by = actor
         record.save(update_fields=["undone_at", "undone_by"])
+        _keep_apart(golden.pk, merged_ids, snapshot, actor=actor, at=now)
         for customer in [golden, *(customers[cid] for cid in merged_ids)]:
             events.customer_unmerged_event(
                 customer=customer,
@@ -445,6 +455,52 @@ def unmerge(*, merge_id: int, actor: str) -> None:
                 golden_id=golden.pk,
                 at=now,
             ).save()
+
+
+def _keep_apart(
+    golden_id: int, merged_ids: list[int], snapshot: dict[str, Any], *, actor: str, at: datetime
+) -> None:
+    """A person undid the merge: record "not a match" between the records the merged
+    customers brought and the golden customer's own, so that no later ``idic resolve``
+    joins them again (a reviewer's decision is never overridden by an automatic run).
+    A person can still merge them by hand."""
+    moved = snapshot.get("moved", {}).get("identify.SourceRecord", {}).get("customer", {})
+    brought = {int(r) for cid in merged_ids for r in moved.get(str(cid), [])}
+    own = set(SourceRecord.objects.filter(customer_id=golden_id).values_list("pk", flat=True))
+    own -= brought
+    pairs = {(min(a, b), max(a, b)) for a in brought for b in own}
+    if not pairs or len(pairs) > MAX_APART_PAIRS:
+        return
+    existing = {
+        (p.left_id, p.right_id): p
+        for p in ReviewPair.objects.select_for_update().filter(
+            left_id__in={a for a, _ in pairs}, right_id__in={b for _, b in pairs}
+        )
+    }
+    changed = []
+    for key in sorted(pairs):
+        pair = existing.get(key)
+        if pair is None:
+            continue
+        pair.status, pair.decided_by, pair.decided_at = ReviewStatus.NON_MATCH, actor, at
+        changed.append(pair)
+    ReviewPair.objects.bulk_update(changed, ["status", "decided_by", "decided_at"])
+    ReviewPair.objects.bulk_create(
+        [
+            ReviewPair(
+                left_id=a,
+                right_id=b,
+                probability=0.0,
+                evidence={"undone_merge": True},
+                status=ReviewStatus.NON_MATCH,
+                decided_by=actor,
+                decided_at=at,
+                created_at=at,
+            )
+            for a, b in sorted(pairs)
+            if (a, b) not in existing
+        ]
+    )
 
 
 # ---- reading -------------------------------------------------------------------------
