@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from idic.identify import field_rules, normalise, survivorship
@@ -128,3 +129,57 @@ def apply_choice(golden: Customer, chosen: Mapping[str, survivorship.Candidate])
                 changed.append(name)
     golden.name_key = normalise.name_key(golden.name)
     return changed
+
+
+# ---- configuring the rules -----------------------------------------------------------
+
+
+def rule_table() -> list[dict[str, Any]]:
+    """Every field's rule as merges use it: ``field, rule, source_ranking, overridden``."""
+    stored = set(SurvivorshipRule.objects.values_list("field", flat=True))
+    rules = survivorship_rules()
+    return [
+        {
+            "field": name,
+            "rule": rule.rule,
+            "source_ranking": list(rule.source_ranking),
+            "overridden": name in stored,
+        }
+        for name, rule in sorted(rules.items())
+    ]
+
+
+def _rule_field(name: str) -> str:
+    known = sorted(survivorship.DEFAULT_RULES)
+    if name not in known:
+        raise FieldError(
+            "field", f"{name!r} is not a customer field; use one of {', '.join(known)}"
+        )
+    return name
+
+
+def set_rule(*, field: str, rule: str, source_ranking: Sequence[str] = ()) -> dict[str, Any]:
+    """Use ``rule`` for ``field`` in every later merge (earlier merges keep their choice).
+
+    Raises:
+        FieldError: unknown field, unknown rule, or a bad source name; nothing changed.
+    """
+    name = _rule_field(field)
+    ranking = [field_rules.clean_code("source", s) for s in source_ranking]
+    try:
+        survivorship.make_rule(rule, ranking)
+    except survivorship.BadRule as exc:
+        raise FieldError("rule", str(exc)) from None
+    with transaction.atomic():
+        SurvivorshipRule.objects.update_or_create(
+            field=name, defaults={"rule": rule, "source_ranking": ranking}
+        )
+    return next(r for r in rule_table() if r["field"] == name)
+
+
+def reset_rule(*, field: str) -> dict[str, Any]:
+    """Go back to the built-in rule of ``field``."""
+    name = _rule_field(field)
+    with transaction.atomic():
+        SurvivorshipRule.objects.filter(field=name).delete()
+    return next(r for r in rule_table() if r["field"] == name)
