@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from idic.identify.demo.columns import CUSTOMER_COLUMNS  # noqa: E402
 from idic.identify.demo.generator import generate  # noqa: E402
-from idic.identify.matching import clusters, features, model  # noqa: E402
+from idic.identify.matching import clusters, features, linking, model  # noqa: E402
 
 
 def write_records(folder: Path, *, customers: int = 0, records: int = 0, seed: int) -> Path:
@@ -139,21 +139,34 @@ def resolve(
     trained = model.train(frame)
     seconds["train"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    pairs = model.predict(frame, trained, threshold=threshold_review)
+    pairs, apart = model.predict_links(
+        frame, trained, threshold=min(threshold_review, linking.POSSIBLE_AT)
+    )
     seconds["predict"] = time.perf_counter() - clock
     clock = time.perf_counter()
     found = {}
-    for name, threshold in (("match", threshold_match), ("review", threshold_review)):
-        kept = pairs[pairs["match_probability"] >= threshold]
-        edges = [
-            clusters.Edge(int(a), int(b), float(p))
-            for a, b, p in zip(
-                kept["unique_id_l"], kept["unique_id_r"], kept["match_probability"], strict=True
-            )
-        ]
-        found[name] = clusters.cluster(range(len(facts)), edges).groups
+    # what idic resolve merges by itself
+    found["match"] = linking.decide(
+        range(len(facts)),
+        pairs,
+        frame,
+        threshold_match=threshold_match,
+        apart=apart,
+    ).clusters.groups
+    # every pair at or above the review threshold accepted by a person
+    reviewed = pairs[pairs["match_probability"] >= threshold_review]
+    edges = [
+        clusters.Edge(int(a), int(b), float(p))
+        for a, b, p in zip(
+            reviewed["unique_id_l"],
+            reviewed["unique_id_r"],
+            reviewed["match_probability"],
+            strict=True,
+        )
+    ]
+    found["review"] = clusters.cluster(range(len(facts)), edges).groups
     seconds["cluster"] = time.perf_counter() - clock
-    found["pairs_scored"] = len(pairs)  # type: ignore[assignment]
+    found["pairs_scored"] = len(reviewed)  # type: ignore[assignment]
     found["frame"] = frame  # type: ignore[assignment]
     return found, {k: round(v, 2) for k, v in seconds.items()}
 

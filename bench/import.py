@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
                 "bench": "import_customers",
                 "rows": report.rows,
                 "created": report.created,
+                "linked": report.linked,
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(report.rows / seconds),
                 "peak_rss_mb": round(peak_kb / 1024),

@@ -7,7 +7,8 @@ process), and pairwise precision / recall / F1 at the match threshold.
 What it measures: the resolution pipeline of ``idic resolve`` without the database —
 read the records from a CSV file, build the comparison features, train the Splink model
 without labels (u by random sampling, m by EM) on DuckDB, score the blocked pairs, and
-cluster the matches. Loading a million records into the operational database and
+cluster them (``idic.identify.matching.linking``: matches, unambiguous possible
+matches, families held back, pairs seen apart kept apart). Loading a million records into the operational database and
 merging customers there are left out (``bench/import.py`` measures the import); the
 records are the first ``--records`` of the demo stream (``idic.identify.demo``),
 written once to ``var/bench/`` with their truth, which is used only to score.
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from identify_cn import OUT, _pairs, _prf, read_records, write_records  # noqa: E402
-from idic.identify.matching import clusters, features, model  # noqa: E402
+from idic.identify.matching import features, linking, model  # noqa: E402
 
 
 def _peak_mb() -> int:
@@ -62,19 +63,14 @@ def main(argv: list[str] | None = None) -> None:
     step("features")
     trained = model.train(frame)
     step("train")
-    pairs = model.predict(frame, trained, threshold=args.review_threshold)
+    pairs, apart = model.predict_links(
+        frame, trained, threshold=min(args.review_threshold, linking.POSSIBLE_AT)
+    )
     step("predict")
     matched = pairs[pairs["match_probability"] >= args.match_threshold]
-    edges = [
-        clusters.Edge(int(a), int(b), float(p))
-        for a, b, p in zip(
-            matched["unique_id_l"],
-            matched["unique_id_r"],
-            matched["match_probability"],
-            strict=True,
-        )
-    ]
-    groups = clusters.cluster(range(len(frame)), edges).groups
+    groups = linking.decide(
+        range(len(frame)), pairs, frame, threshold_match=args.match_threshold, apart=apart
+    ).clusters.groups
     step("cluster")
     seconds["total"] = round(time.perf_counter() - started, 2)
     by_person: dict[str, list[int]] = {}
@@ -85,10 +81,10 @@ def main(argv: list[str] | None = None) -> None:
         json.dumps(
             {
                 "bench": "resolve_scale",
-                "measures": "CSV -> features -> Splink train + predict (DuckDB) -> clusters; "
+                "measures": "CSV -> features -> Splink train + predict (DuckDB) -> linking; "
                 "no database",
                 "records": len(frame),
-                "pairs_scored": len(pairs),
+                "pairs_scored": int((pairs["match_probability"] >= args.review_threshold).sum()),
                 "pairs_matched": len(matched),
                 "customers_found": len(groups),
                 "seconds": seconds,

@@ -11,6 +11,7 @@ Prints one JSON line: seconds per step, total, peak RSS, pandas seconds, ratio, 
 load average. Targets: total < 60 s, peak RSS < 8 GB, ratio >= 5.
 
 Run: ``uv run --frozen python bench/score.py [--customers N --transactions M] [--reuse]``
+(``--reuse`` keeps the generated data and deletes the snapshots of earlier runs first.)
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ SEGMENTS = (  # (r, fm) grid of idic.differentiate.rfm.DEFAULT_SEGMENT_RULES, r 
 )
 FITTED = ("r", "alpha", "a", "b", "p", "q", "gamma", "time_unit", "customers", "seconds")
 PYRAMID = (("platinum", 100), ("gold", 500), ("iron", 2000), ("lead", 10_000))  # cumulative ‱
+# the run's steps that compute RFM, deciles and pyramid: "days" collapses the receipts to
+# purchase days, which RFM reads (and later steps reuse), so it is part of RFM's cost
+ENGINE_STEPS = ("days", "rfm", "spend", "deciles", "pyramid")
+COMPARED = ("recency_days", "frequency", "r", "f", "m", "decile")
+SAMPLE = 20_000
 
 
 def _quintile(k: np.ndarray, n: int) -> np.ndarray:
@@ -69,6 +75,38 @@ def pandas_rfm_deciles_pyramid(tx: pd.DataFrame, as_of: dt.date) -> pd.DataFrame
     tier = np.searchsorted(cuts * n, position * 10_000, side="right")
     per["tier"] = np.array([name for name, _ in PYRAMID], dtype=object)[tier]
     return per
+
+
+def compare(per: pd.DataFrame, run_id: int) -> dict[str, object]:
+    """Check the pandas result against the run's snapshot: customers per score value
+    (r, f, m, decile, tier, segment) and every column of a random sample of customers.
+    Raises AssertionError on any difference."""
+    from django.db.models import Count
+
+    from idic.differentiate.models import CustomerScore
+
+    scores = CustomerScore.objects.filter(run_id=run_id, frequency__isnull=False)
+    mine = {
+        "r": "r", "f": "f", "m": "m", "decile": "decile", "pyramid_tier": "tier",
+        "rfm_segment": "segment",
+    }  # fmt: skip
+    for column, theirs in mine.items():
+        engine = dict(scores.values_list(column).annotate(n=Count("id")).order_by())
+        pandas = per[theirs].value_counts().to_dict()
+        assert engine == pandas, f"customers per {column} differ: {engine} != {pandas}"
+    rng = np.random.default_rng(0)
+    sample = rng.choice(per.index.to_numpy(), min(SAMPLE, len(per)), replace=False).tolist()
+    rows = scores.filter(customer_id__in=sample).values(
+        "customer_id", "monetary", "rfm_segment", "pyramid_tier", *COMPARED
+    )
+    engine = pd.DataFrame.from_records(list(rows)).set_index("customer_id").sort_index()
+    pandas = per.loc[engine.index]
+    for column in COMPARED:
+        assert (engine[column].to_numpy() == pandas[column].to_numpy()).all(), column
+    assert (engine["rfm_segment"].to_numpy() == pandas["segment"].to_numpy()).all()
+    assert (engine["pyramid_tier"].to_numpy() == pandas["tier"].to_numpy()).all()
+    assert np.allclose(engine["monetary"].to_numpy(), pandas["spend"].to_numpy(), rtol=1e-12)
+    return {"customers": len(per), "counts_per_score": "equal", "sample": len(engine)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,6 +150,14 @@ def main(argv: list[str] | None = None) -> None:
         del data
         generated = time.perf_counter() - began
         marker.write_text(json.dumps(size))
+    else:
+        # every timed run starts from the same state: the data, and no snapshot yet (an
+        # earlier snapshot would make this run compare against it, and writing into a
+        # score table that already holds millions of rows takes longer)
+        from idic.differentiate.models import CustomerScore, ScoreRun, StageTransition
+
+        for model in (StageTransition, CustomerScore, ScoreRun):
+            model.objects.all().delete()
 
     from idic.analytics import services as analytics
     from idic.differentiate.services import scoring
@@ -127,7 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     began, cpu = time.perf_counter(), time.process_time()
     per = pandas_rfm_deciles_pyramid(tx, as_of)
     pandas_seconds, pandas_cpu = time.perf_counter() - began, time.process_time() - cpu
-    engine_seconds = sum(summary.timings[s] for s in ("rfm", "spend", "deciles", "pyramid"))
+    engine_seconds = sum(summary.timings.get(s, 0.0) for s in ENGINE_STEPS)
+    days_seconds = summary.timings.get("days", 0.0)
+    agreement = compare(per, summary.run_id)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -147,6 +195,13 @@ def main(argv: list[str] | None = None) -> None:
                 "pandas_cpu_seconds": round(pandas_cpu, 2),
                 "engine_rfm_deciles_pyramid_seconds": round(engine_seconds, 2),
                 "speedup_vs_pandas": round(pandas_seconds / engine_seconds, 1),
+                # the same without the shared purchase-day step (RFM's part of it only)
+                "engine_seconds_without_days": round(engine_seconds - days_seconds, 2),
+                "speedup_vs_pandas_without_days": round(
+                    pandas_seconds / max(engine_seconds - days_seconds, 1e-9), 1
+                ),
+                "engine_steps_timed": list(ENGINE_STEPS),
+                "pandas_agrees": agreement,
                 "pandas_customers": len(per),
                 "generate_seconds": round(generated, 1),
                 "model_parameters": {

@@ -41,6 +41,7 @@ api = NinjaAPI(
 api_errors.register(api)
 api.add_router("/customers", identify_router)
 api.add_router("", "idic.identify.api_identity.router")
+api.add_router("/scores", "idic.differentiate.api.router")
 
 # Registered last so every unknown path under /api/ answers in the API's JSON error shape.
 _unknown = Router()

@@ -9,4 +9,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("idic.web.urls")),
     path("", include("idic.identify.urls")),
+    path("", include("idic.differentiate.urls")),
 ]

@@ -110,3 +110,68 @@ def test_union_find_basics():
     assert sets.find(1) == sets.find(2) != sets.find(3)
     sets.union(2, 4)
     assert len({sets.find(i) for i in range(1, 5)}) == 1
+
+
+# ---- the model's own constraints: apart pairs and unambiguous possible edges ----------
+
+
+def test_apart_pairs_stop_a_sparse_record_chaining_two_people():
+    # given a sparse record 2 that resembles both 0 and 1, whom the model sees apart
+    edges = [Edge(0, 2, 0.99), Edge(1, 2, 0.97)]
+    result = cluster(range(3), edges, apart=[(0, 1)])
+    # then 2 joins the stronger one only; the other link is refused, no conflict
+    assert set(result.groups) == {(0, 2), (1,)}
+    assert result.blocked == [Edge(1, 2, 0.97)]
+    assert result.conflicts == []
+
+
+def test_apart_pairs_already_one_customer_are_no_conflict():
+    # given records one customer already, which the model now scores apart
+    result = cluster(range(2), [], fixed=[(0, 1)], apart=[(0, 1)])
+    # then they stay together and nothing is reported (only people's decisions conflict)
+    assert result.groups == [(0, 1)] and result.conflicts == []
+
+
+def test_possible_edges_join_only_when_unambiguous():
+    # given 0–1 a lone possible match, and 2 possibly either 3 or 4
+    possible = [Edge(0, 1, 0.4), Edge(2, 3, 0.6), Edge(2, 4, 0.5)]
+    result = cluster(range(5), [], possible=possible)
+    # then 0 and 1 join; 2 joins neither
+    assert set(result.groups) == {(0, 1), (2,), (3,), (4,)}
+    assert result.used == [Edge(0, 1, 0.4)]
+
+
+def test_possible_edge_to_a_matched_group_is_unambiguous():
+    # given 0–1 matched and 2 possibly the same as either record of that customer
+    result = cluster(range(3), [Edge(0, 1, 0.99)], possible=[Edge(0, 2, 0.3), Edge(1, 2, 0.3)])
+    # then 2 joins them: its only possible partner is one customer
+    assert result.groups == [(0, 1, 2)]
+
+
+def test_possible_edges_honour_apart_pairs_and_decisions():
+    possible = [Edge(0, 1, 0.4)]
+    assert cluster(range(2), [], possible=possible, apart=[(0, 1)]).groups == [(0,), (1,)]
+    assert cluster(range(2), [], possible=possible, non_matches=[(0, 1)]).groups == [(0,), (1,)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(edges=_edges, weak=_edges, apart=_pairs)
+def test_possible_edges_only_coarsen_the_matched_clusters(edges, weak, apart):
+    # given random matches, possible edges and apart pairs
+    strong = [Edge(a, b, p) for a, b, p in edges]
+    possible = [Edge(a, b, p / 2) for a, b, p in weak]
+    apart = [(a, b) for a, b in apart if a != b]
+    base = cluster(range(_NODES), strong, apart=apart)
+    result = cluster(range(_NODES), strong, apart=apart, possible=possible)
+    group_of = result.of()
+    # then every matched group lies inside one final group
+    assert all(len({group_of[r] for r in g}) == 1 for g in base.groups)
+    # and final groups lie inside the components of all edges together
+    everything = _components(range(_NODES), [(e.left, e.right) for e in strong + possible])
+    inside = {r: c for c in everything for r in c}
+    assert all(len({inside[r] for r in g}) == 1 for g in result.groups)
+    # and no apart pair that the matches kept apart was joined by a possible edge
+    base_of = base.of()
+    for a, b in apart:
+        if base_of[a] != base_of[b]:
+            assert group_of[a] != group_of[b]

@@ -144,15 +144,27 @@ def test_phones_become_e164_and_an_old_number_still_matches():
     now = _person(1, "李娜", phones=("138 1234 5678", "１３９-0000-1111"), city="上海")
     assert features.record_features(now)["phones"] == ["+8613812345678", "+8613900001111"]
     assert features.record_features(now)["mobiles"] == ["+8613812345678", "+8613900001111"]
-    # when another record gives only the old number / then they share a phone
+    # when another record gives only the old number / then they share a mobile
     old = _person(2, "李娜", phones=("13900001111",), city="上海")
-    assert _levels(now, old)["contact"] == "a phone in common"
+    assert _levels(now, old)["contact"] == "a mobile in common"
 
 
 def test_landline_is_a_phone_but_not_a_mobile():
     row = features.record_features(_person(1, "李娜", phones=("010-62345678", "not a phone")))
     assert row["phones"] == ["+861062345678"]
     assert row["mobiles"] is None
+    # given two records sharing only a landline (it rings for the whole family)
+    other = _person(2, "李强", phones=("(010)62345678", "13800001111"), city="北京")
+    mine = _person(1, "李娜", phones=("010-62345678",), city="北京")
+    # then they share a phone, weaker evidence than a mobile
+    assert _levels(mine, other)["contact"] == "a phone in common"
+
+
+def test_two_character_names_with_another_given_name_are_their_own_level():
+    # given brothers 许强 and 许林 / then not "one character differs" (a typo's level)
+    home = {"phones": ("010-62345678",), "city": "北京"}
+    level = _levels(_person(1, "许强", **home), _person(2, "许林", **home))["name"]
+    assert level == "same surname, other one-character given name"
 
 
 def test_id_number_check_digit_birth_date_and_gender():

@@ -72,7 +72,7 @@ def test_resolve_finds_the_duplicates_and_keeps_families_apart(demo_truth, data_
     hits = len(found & true_pairs)
     precision, recall = hits / len(found), hits / len(true_pairs)
     assert precision >= 0.99, (precision, recall)
-    assert recall >= 0.75, (precision, recall)
+    assert recall >= 0.9, (precision, recall)
     assert report.merges > 0
     remaining = Customer.objects.filter(merged_into__isnull=True).count()
     assert remaining == report.customers - report.customers_merged
@@ -111,7 +111,12 @@ def test_resolve_finds_the_duplicates_and_keeps_families_apart(demo_truth, data_
     # and possible matches wait for a person, with their evidence
     pending = ReviewPair.objects.filter(status="pending")
     assert pending.count() == report.review_queued > 0
-    assert all(0.5 <= p.probability < 0.95 for p in pending)
+    # (below the match threshold, or above it but joining only a household)
+    assert all(p.probability >= 0.5 for p in pending)
+    for pair in pending.filter(probability__gte=0.95):
+        assert home_of.get(pair.left_id) == home_of.get(pair.right_id) or (
+            phone_of.get(pair.left_id) == phone_of.get(pair.right_id)
+        )
     # and the trained model is saved for recognition
     saved = json.loads((Path(data_dir) / "identity-model.json").read_text(encoding="utf-8"))
     assert saved["splink"]["comparisons"] and saved["comparisons"]["name"]["exact"]

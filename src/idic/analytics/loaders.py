@@ -5,8 +5,11 @@ rows as text in C and hands the text to Arrow's multi-threaded CSV parser.
 
 - SQLite has no ``COPY``; :func:`read_sqlite` asks it for one ``group_concat`` per
   column over a range of primary keys (one text value of ~250,000 lines per column),
-  so a chunk costs a single ``fetchone``. Chunks run on all the connections given
-  at once (the sqlite3 module releases the GIL while SQLite works).
+  so a chunk costs a single ``fetchone``. Rendering the text is most of the work and
+  is single-threaded per connection; connections of one process slow each other down
+  (SQLite's allocator is shared), so :func:`read_sqlite_file` splits the key range
+  between this process and worker processes (``python -m idic.analytics.sqlite_part``)
+  that hand their part back as an Arrow IPC file.
 - PostgreSQL streams ``COPY (query) TO STDOUT (FORMAT csv)`` (:func:`read_postgres`).
 
 This module knows drivers, not Django: callers pass connection factories or cursors.
@@ -15,9 +18,18 @@ This module knows drivers, not Django: callers pass connection factories or curs
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,6 +57,8 @@ class Column:
     type: pa.DataType
     cents: bool = False
     nullable: bool = True
+    # a timestamp stored as naive UTC: convert it to naive local time in this zone
+    local_zone: str | None = None
 
 
 def _parse_lines(data: bytes, column: Column) -> pa.ChunkedArray:
@@ -75,10 +89,58 @@ def _sqlite_value(column: Column) -> str:
 
 
 def _parse_sqlite(data: bytes, column: Column) -> pa.ChunkedArray:
-    if not column.cents:
-        return _parse_lines(data, column)
-    cents = _parse_lines(data, Column(column.name, column.sql, pa.int64()))
-    return pc.divide(cents.cast(pa.float64()), 100.0)
+    if column.cents:
+        cents = _parse_lines(data, Column(column.name, column.sql, pa.int64()))
+        return pc.divide(cents.cast(pa.float64()), 100.0)
+    values = _parse_lines(data, column)
+    if column.local_zone is not None:
+        return utc_to_local(values, column.local_zone)
+    return values
+
+
+def _chunk_query(table: str, columns: Sequence[Column], where: str, id_column: str) -> str:
+    if not columns:
+        raise ValueError("read_sqlite needs at least one column to read")
+    aggregates = ", ".join(f"group_concat({_sqlite_value(c)}, char(10))" for c in columns)
+    condition = f" AND ({where})" if where else ""
+    return (
+        f"SELECT count(*), {aggregates} FROM {table} "
+        f"WHERE {id_column} >= ? AND {id_column} < ?{condition}"
+    )
+
+
+def _chunk_starts(con: Any, table: str, where: str, id_column: str, chunk_rows: int) -> list[int]:
+    bounds = f"SELECT min({id_column}), max({id_column}) FROM {table}" + (
+        f" WHERE {where}" if where else ""
+    )
+    low, high = con.execute(bounds).fetchone()
+    if low is None:
+        return []
+    return list(range(int(low), int(high) + 1, chunk_rows))
+
+
+def _read_chunk(
+    con: Any, query: str, columns: Sequence[Column], start: int, chunk_rows: int
+) -> pa.Table | None:
+    count, *texts = con.execute(query, (start, start + chunk_rows)).fetchone()
+    if not count:
+        return None
+    arrays = [
+        # the final newline keeps a trailing empty value (null) as a line of its own
+        _parse_sqlite((text + "\n").encode("utf-8"), c)
+        for text, c in zip(texts, columns, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=pa.schema([(c.name, c.type) for c in columns]))
+
+
+def read_chunks(
+    con: Any, *, query: str, columns: Sequence[Column], starts: Sequence[int], chunk_rows: int
+) -> pa.Table:
+    """Run the chunk ``query`` of :func:`read_sqlite` for each start key, in order."""
+    schema = pa.schema([(c.name, c.type) for c in columns])
+    parts = [_read_chunk(con, query, columns, start, chunk_rows) for start in starts]
+    kept = [p for p in parts if p is not None]
+    return pa.concat_tables(kept) if kept else schema.empty_table()
 
 
 def read_sqlite(
@@ -101,52 +163,181 @@ def read_sqlite(
         id_column: the integer primary key that splits the table into chunks.
         chunk_rows: primary-key range per chunk.
     """
-    if not columns:
-        raise ValueError("read_sqlite needs at least one column to read")
+    query = _chunk_query(table, columns, where, id_column)
     if not connections:
         raise ValueError("read_sqlite needs at least one connection")
-    aggregates = ", ".join(f"group_concat({_sqlite_value(c)}, char(10))" for c in columns)
-    condition = f" AND ({where})" if where else ""
-    sql = (
-        f"SELECT count(*), {aggregates} FROM {table} "
-        f"WHERE {id_column} >= ? AND {id_column} < ?{condition}"
-    )
     schema = pa.schema([(c.name, c.type) for c in columns])
-    bounds = f"SELECT min({id_column}), max({id_column}) FROM {table}" + (
-        f" WHERE {where}" if where else ""
-    )
-    low, high = connections[0].execute(bounds).fetchone()
-    if low is None:
-        return schema.empty_table()
-    starts = list(range(int(low), int(high) + 1, chunk_rows))
-
-    def chunk(con: Any, start: int) -> pa.Table | None:
-        count, *texts = con.execute(sql, (start, start + chunk_rows)).fetchone()
-        if not count:
-            return None
-        arrays = [
-            # the final newline keeps a trailing empty value (null) as a line of its own
-            _parse_sqlite((text + "\n").encode("utf-8"), c)
-            for text, c in zip(texts, columns, strict=True)
-        ]
-        return pa.Table.from_arrays(arrays, schema=schema)
+    starts = _chunk_starts(connections[0], table, where, id_column, chunk_rows)
+    n = len(connections)
 
     def worker(index: int) -> list[tuple[int, pa.Table]]:
-        con = connections[index]
         out = []
-        for k in range(index, len(starts), len(connections)):
-            part = chunk(con, starts[k])
+        for k in range(index, len(starts), n):
+            part = _read_chunk(connections[index], query, columns, starts[k], chunk_rows)
             if part is not None:
                 out.append((k, part))
         return out
 
-    if len(connections) == 1:
+    if n == 1:
         found = worker(0)
     else:
-        with ThreadPoolExecutor(len(connections)) as pool:
-            found = [p for ps in pool.map(worker, range(len(connections))) for p in ps]
+        with ThreadPoolExecutor(n) as pool:
+            found = [p for ps in pool.map(worker, range(n)) for p in ps]
     parts = [part for _, part in sorted(found, key=lambda kp: kp[0])]
     return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
+@dataclass(frozen=True)
+class Read:
+    """One table to read with :func:`read_sqlite_file` (arguments as for :func:`read_sqlite`)."""
+
+    table: str
+    columns: Sequence[Column]
+    where: str = ""
+    id_column: str = "id"
+
+
+def read_sqlite_file(
+    path: str,
+    reads: Sequence[Read],
+    *,
+    processes: int = 2,
+    chunk_rows: int = CHUNK_ROWS,
+    timings: dict[str, float] | None = None,
+) -> list[pa.Table]:
+    """Read several tables of the SQLite file ``path``, each split into ``processes``
+    consecutive key ranges: this process reads the first, worker processes the others.
+
+    Returns one table per read, rows in key order. Worker processes see committed data
+    only: use this outside a transaction that wrote rows the result must contain.
+    ``timings``, if given, receives ``part_<i>`` (this process's seconds on read ``i``)
+    and ``wait`` (seconds spent waiting for the workers and joining their parts).
+    """
+    if processes < 1:
+        raise ValueError("read_sqlite_file needs at least one process")
+    times = timings if timings is not None else {}
+    con = sqlite3.connect(path)
+    folder = tempfile.mkdtemp(prefix="idic-read-")
+    jobs: list[subprocess.Popen[bytes]] = []
+    try:
+        found = [
+            (
+                _chunk_query(read.table, read.columns, read.where, read.id_column),
+                read.columns,
+                _chunk_starts(con, read.table, read.where, read.id_column, chunk_rows),
+            )
+            for read in reads
+        ]
+        if sum(len(starts) for _, _, starts in found) < 2:
+            processes = 1  # one chunk in all: starting a worker would cost more than it saves
+        plans = [(query, columns, _split(starts, processes)) for query, columns, starts in found]
+        workers = range(1, processes)
+        jobs = [_start_worker(path, folder, w, plans, chunk_rows) for w in workers]
+        # this process reads all its parts first: the workers start a little later
+        mine = []
+        for i, (query, columns, parts) in enumerate(plans):
+            began = time.perf_counter()
+            mine.append(
+                read_chunks(
+                    con, query=query, columns=columns, starts=parts[0], chunk_rows=chunk_rows
+                )
+            )
+            times[f"part_{i}"] = time.perf_counter() - began
+        began = time.perf_counter()
+        out = []
+        for i, first in enumerate(mine):
+            pieces = [first]
+            for w, job in zip(workers, jobs, strict=True):
+                done = Path(folder) / f"{w}-{i}.arrow"
+                _wait_for(done, job)
+                with pa.memory_map(str(done)) as source:
+                    pieces.append(pa.ipc.open_file(source).read_all())
+            out.append(pa.concat_tables(pieces))
+        for job in jobs:
+            _finish(job)
+        times["wait"] = time.perf_counter() - began
+        return out
+    finally:
+        for job in jobs:
+            if job.stderr is not None and not job.stderr.closed:  # not finished above
+                if job.poll() is None:
+                    job.kill()
+                job.communicate()  # reaps it and closes its pipe
+        con.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_for(done: Path, job: subprocess.Popen[bytes]) -> None:
+    """Wait until a worker has written ``done`` (it renames a finished file into place)."""
+    pause = 0.001
+    while not done.exists():
+        if job.poll() is not None and not done.exists():
+            _finish(job)
+            raise RuntimeError(f"a SQLite reader process ended without writing {done.name}")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+def _finish(job: subprocess.Popen[bytes]) -> None:
+    _, err = job.communicate()
+    if job.returncode:
+        raise RuntimeError(
+            f"a SQLite reader process failed (status {job.returncode}): "
+            + err.decode(errors="replace")[-2000:]
+        )
+
+
+def _split(starts: list[int], parts: int) -> list[list[int]]:
+    """``starts`` in ``parts`` consecutive runs of (nearly) equal length (some maybe empty)."""
+    size, extra = divmod(len(starts), parts)
+    out, at = [], 0
+    for k in range(parts):
+        step = size + (1 if k < extra else 0)
+        out.append(starts[at : at + step])
+        at += step
+    return out
+
+
+def _column_spec(column: Column) -> dict[str, Any]:
+    spec = asdict(column)
+    spec["type"] = pa.schema([(column.name, column.type)]).serialize().to_pybytes().hex()
+    return spec
+
+
+def spec_column(spec: dict[str, Any]) -> Column:
+    """The :class:`Column` of a worker's job description."""
+    schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(spec["type"])))
+    return Column(**{**spec, "type": schema.field(0).type})
+
+
+def _start_worker(
+    path: str, folder: str, worker: int, plans: list[Any], chunk_rows: int
+) -> subprocess.Popen[bytes]:
+    job = {
+        "path": path,
+        "chunk_rows": chunk_rows,
+        "reads": [
+            {
+                "query": query,
+                "columns": [_column_spec(c) for c in columns],
+                "starts": parts[worker],
+                "out": str(Path(folder) / f"{worker}-{i}.arrow"),
+            }
+            for i, (query, columns, parts) in enumerate(plans)
+        ],
+    }
+    src = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
+    description = Path(folder) / f"job-{worker}.json"
+    description.write_text(json.dumps(job), encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "idic.analytics.sqlite_part", str(description)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
 
 
 def read_postgres(cursor: Any, *, query: str, columns: Sequence[Column]) -> pa.Table:

@@ -16,10 +16,9 @@ registry, so this area does not import another area's models).
 
 from __future__ import annotations
 
+import os
 import re
-import sqlite3
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +35,8 @@ from idic.analytics.tables import Session
 
 __all__ = ["Loaded", "Session", "engine", "load_operational", "open_session"]
 
-SQLITE_READERS = 2  # connections reading a SQLite file at once (the machine has 2 cores)
+# processes reading a SQLite file at once: one per core, at most four
+SQLITE_READERS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
@@ -112,27 +112,26 @@ def _zone() -> str:
 
 
 def _specs(kind: str) -> tuple[str, list[Column], str]:
-    """Table, columns and filter of one operational table."""
+    """Table, columns and filter of one operational table (timestamps, stored as naive
+    UTC in SQLite, are read as naive local time)."""
     label, spec = SPECS[kind]
     model = apps.get_model("identify", label)
     ops = connection.ops
+    zone = _zone() if connection.vendor == "sqlite" else None
     cols = []
     for name, field_name, dtype, cents in spec:
         field = model._meta.get_field(field_name)
         cols.append(
-            Column(name, ops.quote_name(field.column), dtype, cents=cents, nullable=field.null)
+            Column(
+                name,
+                ops.quote_name(field.column),
+                dtype,
+                cents=cents,
+                nullable=field.null,
+                local_zone=zone if pa.types.is_timestamp(dtype) else None,
+            )
         )
     return ops.quote_name(model._meta.db_table), cols, ""
-
-
-def _read_sqlite(kind: str, readers: list[Any]) -> pa.Table:
-    table, cols, where = _specs(kind)
-    data = loaders.read_sqlite(readers, table=table, columns=cols, where=where)
-    for name in ("ts", "created_at"):
-        if name in data.column_names:
-            i = data.column_names.index(name)
-            data = data.set_column(i, name, loaders.utc_to_local(data.column(name), _zone()))
-    return data
 
 
 def _read_postgres(kind: str) -> pa.Table:
@@ -147,30 +146,47 @@ def _read_postgres(kind: str) -> pa.Table:
         return loaders.read_postgres(cursor, query=query, columns=cols)
 
 
-def _sqlite_readers(stack: ExitStack) -> list[Any]:
-    """Django's own connection (it sees this transaction's rows), plus more connections to
-    the same file when reading committed data from a file in parallel is safe."""
-    connection.ensure_connection()
-    readers = [connection.connection]
+def _sqlite_file() -> str | None:
+    """The SQLite file to read in parallel processes, or None when only Django's own
+    connection may read (an in-memory database, or inside a transaction whose rows
+    other connections cannot see yet)."""
     name = str(connection.settings_dict["NAME"])
-    in_memory = name == ":memory:" or "mode=memory" in name
-    if not in_memory and not connection.in_atomic_block:
-        for _ in range(SQLITE_READERS - 1):
-            extra = sqlite3.connect(name, check_same_thread=False)
-            stack.callback(extra.close)
-            readers.append(extra)
-    return readers
+    if name == ":memory:" or "mode=memory" in name or connection.in_atomic_block:
+        return None
+    return name
+
+
+KINDS = ("customers", "transactions", "interactions")
 
 
 def read_operational() -> tuple[dict[str, pa.Table], dict[str, float]]:
-    """The three operational tables as Arrow tables (merges resolved), with read times."""
+    """The three operational tables as Arrow tables (merges resolved), with read times.
+
+    From a SQLite file, ``read_<kind>`` is this process's share of each table and
+    ``read_wait`` the wait for the worker processes' shares.
+    """
     timings: dict[str, float] = {}
     raw: dict[str, pa.Table] = {}
-    with ExitStack() as stack:
-        readers = _sqlite_readers(stack) if connection.vendor == "sqlite" else []
-        for kind in ("customers", "transactions", "interactions"):
+    path = _sqlite_file() if connection.vendor == "sqlite" else None
+    if path is not None:
+        parts: dict[str, float] = {}
+        reads = [loaders.Read(*_specs(kind)) for kind in KINDS]
+        tables = loaders.read_sqlite_file(path, reads, processes=SQLITE_READERS, timings=parts)
+        raw = dict(zip(KINDS, tables, strict=True))
+        for i, kind in enumerate(KINDS):
+            timings[f"read_{kind}"] = round(parts[f"part_{i}"], 3)
+        timings["read_wait"] = round(parts["wait"], 3)
+    else:
+        for kind in KINDS:
             began = time.perf_counter()
-            raw[kind] = _read_sqlite(kind, readers) if readers else _read_postgres(kind)
+            if connection.vendor == "sqlite":
+                table, cols, where = _specs(kind)
+                connection.ensure_connection()
+                raw[kind] = loaders.read_sqlite(
+                    [connection.connection], table=table, columns=cols, where=where
+                )
+            else:
+                raw[kind] = _read_postgres(kind)
             timings[f"read_{kind}"] = round(time.perf_counter() - began, 3)
     began = time.perf_counter()
     out = _resolve_merges(raw)
@@ -317,9 +333,15 @@ def load_rows(
         session.created.append(name)
         return session.con.table(name)
     if connection.vendor == "sqlite":
-        with ExitStack() as stack:
+        path = _sqlite_file()
+        if path is not None:
+            (data,) = loaders.read_sqlite_file(
+                path, [loaders.Read(table, cols, where)], processes=SQLITE_READERS
+            )
+        else:
+            connection.ensure_connection()
             data = loaders.read_sqlite(
-                _sqlite_readers(stack), table=table, columns=cols, where=where
+                [connection.connection], table=table, columns=cols, where=where
             )
     else:
         query = f"SELECT {', '.join(c.sql for c in cols)} FROM {table}" + (

@@ -3,7 +3,9 @@
 Input: ``transactions(customer_id int64, ts timestamp, amount float64, cost float64
 nullable)`` as described in :mod:`idic.differentiate.grading_input`. Rows after
 ``as_of`` are ignored; the remaining rows must be non-empty, null-free and have
-``amount >= 0`` (otherwise ValueError).
+``amount >= 0`` (otherwise ValueError). ``transactions`` may also be a purchase-day
+table from :func:`idic.differentiate.purchase_days.daily_purchases` (shared by the
+day-based computations of a scoring run); ``as_of`` must then be a date.
 
 Measures per customer (only customers with a purchase at or before ``as_of``):
 
@@ -56,7 +58,8 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from idic.differentiate.grading_input import checked_transactions, cutoff, money_units, up_to
+from idic.differentiate.grading_input import cutoff, money_units
+from idic.differentiate.purchase_days import days_up_to
 
 SCORES = range(1, 6)
 
@@ -143,17 +146,14 @@ def _measures(
     if monetary not in ("total", "average"):
         raise ValueError(f"monetary must be 'total' or 'average', not {monetary!r}")
     _, as_of_day = cutoff(as_of)
-    t = checked_transactions(
-        transactions,
-        scope=lambda table: up_to(table, as_of),
-        scope_text=f"at or before as_of {as_of}",
-    )
-    day = t.ts.date()
-    per = t.group_by("customer_id").aggregate(
-        first_purchase=day.min(),
-        last_purchase=day.max(),
-        frequency=day.nunique().cast("int64"),
-        spend=t.amount.sum().cast("float64"),
+    # purchase days first, then customers: the same as counting distinct days per
+    # customer, and a purchase-day table passed in skips the first (largest) step
+    days = days_up_to(transactions, as_of)
+    per = days.group_by("customer_id").aggregate(
+        first_purchase=days.day.min(),
+        last_purchase=days.day.max(),
+        frequency=days.count().cast("int64"),
+        spend=days.spend.sum().cast("float64"),
     )
     as_of_lit = ibis.literal(as_of_day, type="date")
     per = per.mutate(

@@ -332,6 +332,8 @@ class ImportRun(models.Model):
     created = models.IntegerField(default=0)
     updated = models.IntegerField(default=0)
     unchanged = models.IntegerField(default=0)
+    # of the created customer records, those that joined a customer already known
+    linked = models.IntegerField(default=0)
     error_count = models.IntegerField(default=0)
     errors = models.JSONField(
         default=list, blank=True, help_text="first errors: row, column, reason"

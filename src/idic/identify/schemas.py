@@ -302,5 +302,7 @@ class Customer360Out(Schema):
     interactions: list[RecentInteractionOut] = Field(description="the most recent")
     events: list[EventOut] = Field(description="the most recent timeline events")
     value: dict[str, Any] | None = Field(
-        description="value and tier from the differentiate analytics; null until scored"
+        description="the latest scores (run_id, as_of, RFM, segment, decile, tier, ABC, "
+        "values, CLV, classes, lifecycle stage, churn risk) with `history`: the scores of "
+        "each run, newest first; null until a scoring run has scored the customer"
     )

@@ -4,6 +4,7 @@ from django.urls import path
 
 from idic.identify.views.customer import customer_page
 from idic.identify.views.imports import import_page
+from idic.identify.views.new_customer import new_customer
 from idic.identify.views.review import decide_pair, review_page, undo_merge
 from idic.identify.views.search import search
 
@@ -11,6 +12,7 @@ app_name = "identify"
 
 urlpatterns = [
     path("customers/", search, name="search"),
+    path("customers/new/", new_customer, name="new_customer"),
     path("customers/<int:customer_id>/", customer_page, name="customer"),
     path("import/", import_page, name="import"),
     path("review/", review_page, name="review"),

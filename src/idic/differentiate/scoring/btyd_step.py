@@ -26,8 +26,9 @@ from idic.differentiate.btyd import (
     fit_gamma_gamma,
     probability_alive,
 )
-from idic.differentiate.grading_input import checked_transactions, cutoff, up_to
-from idic.differentiate.scoring.context import Context
+from idic.differentiate.grading_input import cutoff, up_to
+from idic.differentiate.purchase_days import days_up_to
+from idic.differentiate.scoring.context import Context, purchase_days
 from idic.differentiate.scoring.params import ScoringParams
 
 
@@ -41,24 +42,21 @@ def btyd_summary(
     minus first purchase day); ``monetary`` (mean daily spend over the repeat purchase
     days, the first day excluded; 0 without repeat purchases).
 
+    ``transactions`` may be a purchase-day table
+    (:func:`idic.differentiate.purchase_days.daily_purchases`; ``as_of`` a date then).
     ``per_customer`` may pass what is already known per customer — ``customer_id,
     first_purchase, last_purchase`` (dates), ``frequency`` (distinct purchase days) and
     ``spend`` (total up to as_of), as :func:`idic.differentiate.rfm.rfm` returns them —
-    so only the first day's spend is read from the transactions.
+    so only the first day's spend is read from the purchase days.
     """
-    t = checked_transactions(
-        transactions,
-        scope=lambda table: up_to(table, as_of),
-        scope_text=f"at or before as_of {as_of}",
-    )
+    days = days_up_to(transactions, as_of)
     _, as_of_day = cutoff(as_of)
-    day = t.ts.date()
     if per_customer is None:
-        per = t.group_by("customer_id").aggregate(
-            first_day=day.min(),
-            last_day=day.max(),
-            days=day.nunique().cast("int64"),
-            total=t.amount.sum(),
+        per = days.group_by("customer_id").aggregate(
+            first_day=days.day.min(),
+            last_day=days.day.max(),
+            days=days.count().cast("int64"),
+            total=days.spend.sum(),
         )
     else:
         p = per_customer
@@ -70,8 +68,10 @@ def btyd_summary(
             total=p.spend.cast("float64"),
         )
     firsts = per.select(first_customer=per.customer_id, first_day=per.first_day)
-    on_first = t.join(firsts, [t.customer_id == firsts.first_customer, day == firsts.first_day])
-    first_spend = on_first.group_by("customer_id").aggregate(first_spend=on_first.amount.sum())
+    on_first = days.join(
+        firsts, [days.customer_id == firsts.first_customer, days.day == firsts.first_day]
+    )
+    first_spend = on_first.select("customer_id", first_spend=on_first.spend)
     both = per.join(first_spend, "customer_id")
     frequency = (both.days - 1).cast("int64")
     as_of_lit = ibis.literal(as_of_day, type="date")
@@ -227,9 +227,10 @@ def btyd_step(ctx: Context) -> ir.Table | None:
         per_customer = rfm_result.mutate(spend=rfm_result.monetary)
     summary = ctx.keep(
         "btyd_summary",
-        btyd_summary(ctx.tables["transactions"], as_of=ctx.as_of, per_customer=per_customer),
+        btyd_summary(purchase_days(ctx), as_of=ctx.as_of, per_customer=per_customer),
     )
-    data = ctx.fetch(summary)
+    # in customer order, so the fit sample (a seeded draw of row positions) is reproducible
+    data = ctx.fetch(summary.order_by("customer_id"))
     margin, source = measured_margin(ctx)
     scores = score_btyd(
         frequency=data.column("frequency").to_numpy(),

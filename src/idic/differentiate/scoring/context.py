@@ -78,3 +78,10 @@ class Step:
     name: str
     columns: tuple[str, ...]
     run: Callable[[Context], ir.Table | None]
+
+
+def purchase_days(ctx: Context) -> ir.Table:
+    """What the day-based scores read: the run's purchase-day table (kept by the ``days``
+    step: one row per customer and day up to as_of) or, without that step, the
+    transactions."""
+    return ctx.tables.get("days", ctx.tables["transactions"])

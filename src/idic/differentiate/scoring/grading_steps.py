@@ -9,9 +9,18 @@ import ibis.expr.types as ir
 
 from idic.differentiate.deciles import decile_assignments
 from idic.differentiate.grading_input import customer_spend
+from idic.differentiate.purchase_days import days_up_to
 from idic.differentiate.pyramid import abc_classes, pyramid_tiers
 from idic.differentiate.rfm import rfm
-from idic.differentiate.scoring.context import Context
+from idic.differentiate.scoring.context import Context, purchase_days
+
+
+def days_step(ctx: Context) -> None:
+    """Collapse the transactions up to as_of to purchase days once, as
+    ``ctx.tables["days"]``: RFM, BTYD, loyalty, activity and lifecycle all count
+    purchase days, and grouping tens of millions of receipts by customer and day is the
+    largest part of each of them."""
+    ctx.tables["days"] = ctx.keep("days", days_up_to(ctx.tables["transactions"], ctx.as_of))
 
 
 def rfm_step(ctx: Context) -> ir.Table:
@@ -20,7 +29,7 @@ def rfm_step(ctx: Context) -> ir.Table:
     The result keeps RFM's other columns too (first and last purchase day, and ``spend``
     when monetary is total spend), which the BTYD step reuses.
     """
-    t = rfm(ctx.tables["transactions"], as_of=ctx.as_of, monetary=ctx.params.rfm_monetary)
+    t = rfm(purchase_days(ctx), as_of=ctx.as_of, monetary=ctx.params.rfm_monetary)
     return t.mutate(rfm_segment=t.segment)
 
 

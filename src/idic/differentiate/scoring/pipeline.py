@@ -26,6 +26,7 @@ from idic.differentiate.scoring.columns import SCORE_COLUMNS
 from idic.differentiate.scoring.context import Context, Session, Step
 from idic.differentiate.scoring.grading_steps import (
     abc_step,
+    days_step,
     decile_step,
     effort_step,
     pyramid_step,
@@ -48,6 +49,7 @@ from idic.differentiate.scoring.value_steps import (
 Progress = Callable[[str, int, int], None]
 
 STEPS: list[Step] = [
+    Step("days", (), days_step),
     Step("rfm", ("recency_days", "frequency", "monetary", "r", "f", "m", "rfm_segment"), rfm_step),
     Step("spend", (), spend_step),
     Step("deciles", ("decile",), decile_step),

@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 from idic.differentiate.activity import activity_classes
 from idic.differentiate.lifecycle import lifecycle_stages
 from idic.differentiate.loyalty import loyalty_classes
-from idic.differentiate.scoring.context import Context
+from idic.differentiate.scoring.context import Context, purchase_days
 from idic.differentiate.value import historical_value, npv_value
 from idic.differentiate.value_matrix import segment_potential, value_matrix
 
@@ -67,16 +67,14 @@ def value_matrix_step(ctx: Context) -> ir.Table | None:
 
 def loyalty_step(ctx: Context) -> ir.Table:
     """Loyalty class: potential (never bought), new, old, loyal."""
-    t = loyalty_classes(
-        ctx.tables["transactions"], as_of=ctx.as_of, customers=ctx.tables["customers"]
-    )
+    t = loyalty_classes(purchase_days(ctx), as_of=ctx.as_of, customers=ctx.tables["customers"])
     return t.select("customer_id", "loyalty_class")
 
 
 def activity_step(ctx: Context) -> ir.Table:
     """Trading-activity class (high-frequency … silent) by purchase days in a recent window."""
     t = activity_classes(
-        ctx.tables["transactions"],
+        purchase_days(ctx),
         as_of=ctx.as_of,
         window_days=ctx.params.activity_window_days,
         by=ctx.params.activity_by,
@@ -86,5 +84,5 @@ def activity_step(ctx: Context) -> ir.Table:
 
 def lifecycle_step(ctx: Context) -> ir.Table:
     """Lifecycle stage from the customer's own trajectory (exploration … termination)."""
-    t = lifecycle_stages(ctx.tables["transactions"], as_of=ctx.as_of)
+    t = lifecycle_stages(purchase_days(ctx), as_of=ctx.as_of)
     return t.select("customer_id", "lifecycle_stage")

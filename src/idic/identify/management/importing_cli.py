@@ -80,7 +80,7 @@ def run_import(command: BaseCommand, kind: str, options: dict) -> None:
 
 
 def summary(kind: str, path: Path, report: imports.ImportReport) -> str:
-    return _(
+    text = _(
         "%(file)s (%(kind)s): %(status)s — %(rows)d rows, %(created)d created, "
         "%(updated)d updated, %(unchanged)d unchanged, %(errors)d errors in %(seconds).1f s "
         "(import run %(run)d)"
@@ -96,6 +96,11 @@ def summary(kind: str, path: Path, report: imports.ImportReport) -> str:
         "seconds": report.seconds,
         "run": report.run_id,
     }
+    if report.linked:
+        text += " " + _("%(linked)d of the created records linked to existing customers") % {
+            "linked": report.linked
+        }
+    return text
 
 
 def print_errors(command: BaseCommand, report: imports.ImportReport) -> None:

@@ -18,7 +18,17 @@ kept-apart pair (a person said "not a match" about two records that are one cust
 or contradicted themselves), the pair is reported in ``Clusters.conflicts`` and no
 further edge is refused on its account.
 
-Without decisions the clusters are exactly the connected components of the edges.
+The model adds two things of its own. *Apart* pairs — records it scores as surely
+different people (another birth date, ID number, email …) — are kept apart like a
+non-match decision, so a sparse record that resembles two people cannot chain them into
+one customer; an edge refused on their account is reported in ``blocked`` too, but no
+conflict is raised when earlier links already join them. *Possible* edges (between the
+review and the match threshold) are joined last, and only where they are unambiguous:
+the two components are each other's only possible partner, and the join keeps every
+pair apart that must be.
+
+Without decisions, apart pairs and possible edges the clusters are exactly the
+connected components of the edges.
 """
 
 from __future__ import annotations
@@ -89,10 +99,11 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 class _Joiner:
     """Union-find plus, per component root, the records it must not be joined with."""
 
-    def __init__(self, apart: set[tuple[int, int]]) -> None:
+    def __init__(self, apart: set[tuple[int, int]], soft: Iterable[tuple[int, int]] = ()) -> None:
         self.sets = UnionFind()
         self.partners: dict[int, set[int]] = {}  # record → records kept apart from it
-        for a, b in apart:
+        self.soft = {p for p in soft if p not in apart}  # the model's: never a conflict
+        for a, b in apart | self.soft:
             self.partners.setdefault(a, set()).add(b)
             self.partners.setdefault(b, set()).add(a)
         # root → records kept apart from some member of the component
@@ -119,7 +130,7 @@ class _Joiner:
         inside = {x for x in merged if self.sets.find(x) == root}
         for x in inside:  # only fixed links get here: a decision they contradict
             for y in self.partners[x]:
-                if self.sets.find(y) == root:
+                if self.sets.find(y) == root and _pair(x, y) not in self.soft:
                     self.conflicts.add(_pair(x, y))
         if merged - inside:
             self.apart[root] = merged - inside
@@ -132,6 +143,8 @@ def cluster(
     fixed: Iterable[tuple[int, int]] = (),
     matches: Iterable[tuple[int, int]] = (),
     non_matches: Iterable[tuple[int, int]] = (),
+    apart: Iterable[tuple[int, int]] = (),
+    possible: Iterable[Edge] = (),
 ) -> Clusters:
     """Cluster ``records`` by ``edges`` (predicted matches) and the decisions.
 
@@ -142,8 +155,14 @@ def cluster(
         matches: pairs a person decided are one customer; joined unless a non-match
             decision forbids it (then reported as a conflict).
         non_matches: pairs a person decided are not one customer.
+        apart: pairs the model scores as different people; kept apart like
+            non-matches, but never reported as conflicts.
+        possible: edges below the match threshold, joined only where unambiguous.
     """
-    joiner = _Joiner({_pair(a, b) for a, b in non_matches if a != b})
+    joiner = _Joiner(
+        {_pair(a, b) for a, b in non_matches if a != b},
+        {_pair(a, b) for a, b in apart if a != b},
+    )
     for record in records:
         joiner.sets.add(record)
     used: list[Edge] = []
@@ -169,6 +188,7 @@ def cluster(
             used.append(edge)
         else:
             blocked.append(edge)
+    _join_unambiguous(joiner, possible, used)
     members: dict[int, list[int]] = {}
     for record in joiner.sets.parent:
         members.setdefault(joiner.sets.find(record), []).append(record)
@@ -176,3 +196,22 @@ def cluster(
     return Clusters(
         groups=groups, used=used, blocked=blocked, conflicts=sorted(set(joiner.conflicts))
     )
+
+
+def _join_unambiguous(joiner: _Joiner, possible: Iterable[Edge], used: list[Edge]) -> None:
+    """Join the possible edges whose two components have no other possible partner."""
+    find = joiner.sets.find
+    edges = [Edge(*_pair(e.left, e.right), e.probability) for e in possible if e.left != e.right]
+    partners: dict[int, set[int]] = {}
+    for edge in edges:
+        ra, rb = find(edge.left), find(edge.right)
+        if ra != rb:
+            partners.setdefault(ra, set()).add(rb)
+            partners.setdefault(rb, set()).add(ra)
+    for edge in sorted(edges, key=lambda e: (-e.probability, e.left, e.right)):
+        ra, rb = find(edge.left), find(edge.right)
+        if ra == rb or partners.get(ra) != {rb} or partners.get(rb) != {ra}:
+            continue
+        if joiner.allowed(edge.left, edge.right):
+            joiner.join(edge.left, edge.right)
+            used.append(edge)

@@ -26,6 +26,8 @@ from idic.identify.matching import settings as model_settings
 ENGINES = ("duckdb", "spark")
 M_FLOOR = 0.002  # the least share of true matches any level is assumed to hold
 U_FLOOR = 1e-7  # the least share of random pairs
+# below this match probability two records are different people: never one customer
+APART_BELOW = 0.01
 _QUIET = logging.ERROR
 
 
@@ -71,6 +73,7 @@ def train(
     training_blocks: tuple[Any, ...] | None = None,
     deterministic_rules: tuple[str, ...] | None = None,
     recall: float | None = None,
+    em_max_pairs: float | None = 2e6,
 ) -> dict[str, Any]:
     """Estimate the model on ``frame`` (one row per record, :mod:`features` columns)
     and return it as Splink's settings dictionary with m and u, regularised.
@@ -101,7 +104,7 @@ def train(
             break
         try:
             training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
+                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
             )
         except EMTrainingException:  # the rule finds no pairs in this data: try the next
             continue
@@ -147,13 +150,60 @@ def predict(
     weight of evidence in bits (above 0 it agreed, below 0 it disagreed, 0 no data),
     and ``mw_tf_adj_<field>`` where a common value weighs less.
     """
+    return predict_links(frame, model, threshold=threshold, apart_below=None, engine=engine)[0]
+
+
+def predict_links(
+    frame: Frames,
+    model: dict[str, Any],
+    *,
+    threshold: float,
+    apart_below: float | None = APART_BELOW,
+    engine: str = "duckdb",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`predict`, and the blocked pairs scored below ``apart_below`` whose two
+    records both appear in a kept pair (``unique_id_l``, ``unique_id_r``): records the
+    model sees as different people, which clustering must not chain into one."""
     if not 0.0 <= threshold <= 1.0:
         raise ModelError(f"threshold must be between 0 and 1, not {threshold}")
+    if apart_below is not None and not 0.0 <= apart_below <= threshold:
+        raise ModelError(f"apart_below must be between 0 and the threshold, not {apart_below}")
+    no_apart = pd.DataFrame(columns=["unique_id_l", "unique_id_r"])
     if _rows(frame) < 2:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+        return (
+            pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"]),
+            no_apart,
+        )
     linker = _linker(frame, _copy(model), engine)
-    pairs = linker.inference.predict(threshold_match_probability=threshold)
-    table = pairs.as_pandas_dataframe()
+    if apart_below is None:
+        table = linker.inference.predict(
+            threshold_match_probability=threshold
+        ).as_pandas_dataframe()
+        apart = no_apart
+    else:
+        scored = linker.inference.predict().physical_name
+        table = linker.misc.query_sql(
+            f"select * from {scored} where match_probability >= {float(threshold)!r}",
+            output_type="pandas",
+        )
+        apart = linker.misc.query_sql(
+            f"""
+            with kept as (
+                select unique_id_l, unique_id_r from {scored}
+                where match_probability >= {float(threshold)!r}
+            ), ids as (
+                select unique_id_l as id from kept union select unique_id_r from kept
+            )
+            select unique_id_l, unique_id_r from {scored}
+            where match_probability < {float(apart_below)!r}
+              and unique_id_l in (select id from ids) and unique_id_r in (select id from ids)
+            """,
+            output_type="pandas",
+        )
+    return _tidy(table), apart
+
+
+def _tidy(table: pd.DataFrame) -> pd.DataFrame:
     keep = ["unique_id_l", "unique_id_r", "match_probability", "match_weight"]
     keep += [c for c in table.columns if c.startswith("mw_")]
     table = table[keep]

@@ -28,8 +28,10 @@ RECOGNITION_LEVELS: dict[str, dict[str, tuple[str, ...]]] = {
         "pinyin": ("same pinyin", "same syllables, another order"),
         "similar": (
             "one character differs",
+            "same surname, other one-character given name",
             "Jaro-Winkler distance of name_sound >= 0.92",
             "Jaro-Winkler distance of name_sound >= 0.8",
+            "Jaro-Winkler distance of name_sound >= 0.6",
         ),
         "different": ("All other comparisons",),
     },
@@ -50,7 +52,7 @@ RECOGNITION_LEVELS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "phone": {
-        "exact": ("same phone and address", "a phone in common"),
+        "exact": ("a mobile in common", "same phone and address", "a phone in common"),
         "different": (
             "same street address",
             "street differs by a slip",

@@ -32,11 +32,12 @@ PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("name_pinyin", "birth_year"),
     ("name_pinyin", "city"),
     ("name_syllables", "city"),
+    ("street", "city"),
 )
 # Expectation maximisation runs once per rule; each estimates the fields not in it.
 # Not on a shared phone or address: a household shares them, and EM would learn
 # "same household" instead of "same person".
-TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (("name_pinyin", "birth_year"), ("email",))
+TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (("name_pinyin",), ("email",))
 # Tried in turn when one of those finds no pairs (a small base, a source without emails).
 FALLBACK_TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (("name_pinyin", "city"), ("phone",))
 # Pairs that almost surely match, for the prior probability of a match.
@@ -76,6 +77,13 @@ _ONE_CHARACTER = (
 )
 
 
+# Two-character names with the same surname: a slip in the given name, or a sibling.
+_OTHER_GIVEN = (
+    "length(name_key_l) = 2 and length(name_key_r) = 2 and "
+    "substr(name_key_l, 1, 1) = substr(name_key_r, 1, 1)"
+)
+
+
 def _name() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="name",
@@ -85,13 +93,19 @@ def _name() -> cl.CustomComparison:
             cll.ExactMatchLevel("name_key", term_frequency_adjustments=True).configure(
                 label_for_charts="same name (simplified characters)"
             ),
-            cll.ExactMatchLevel("name_pinyin").configure(label_for_charts="same pinyin"),
+            cll.ExactMatchLevel("name_pinyin", term_frequency_adjustments=True).configure(
+                label_for_charts="same pinyin"
+            ),
             cll.ExactMatchLevel("name_syllables").configure(
                 label_for_charts="same syllables, another order"
             ),
             cll.CustomLevel(_ONE_CHARACTER, label_for_charts="one character differs"),
+            cll.CustomLevel(
+                _OTHER_GIVEN, label_for_charts="same surname, other one-character given name"
+            ),
             cll.JaroWinklerLevel("name_sound", 0.92),
             cll.JaroWinklerLevel("name_sound", 0.8),
+            cll.JaroWinklerLevel("name_sound", 0.6),
             cll.ElseLevel(),
         ],
     )
@@ -169,6 +183,7 @@ def _contact() -> cl.CustomComparison:
             cll.And(cll.NullLevel("phones"), cll.NullLevel("city")).configure(
                 is_null_level=True, label_for_charts="no phone or address to compare"
             ),
+            cll.ArrayIntersectLevel("mobiles", 1).configure(label_for_charts="a mobile in common"),
             cll.And(_phone_shared(), _same_street()).configure(
                 label_for_charts="same phone and address"
             ),

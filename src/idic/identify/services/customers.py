@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
+from idic.differentiate.services import dashboard as differentiate
 from idic.identify import normalise
 from idic.identify.models import (
     AttributeValue,
@@ -323,7 +324,7 @@ def customer_360(*, customer_id: int, viewer: Viewer, recent: int = 20) -> dict[
             {"ts": e.ts.isoformat(), "kind": e.kind, "actor": e.actor, "payload": e.payload}
             for e in events
         ],
-        "value": None,
+        "value": differentiate.customer_value(customer.pk),
     }
 
 

@@ -240,63 +240,31 @@ def create_customer(
     customer is linked, not duplicated). A created customer has ``recognition`` None.
     """
     now = timezone.now()
-    today = timezone.localdate(now)
-    given = {
-        "name": name,
-        "party_type": party_type,
-        "kind": kind,
-        "status": status,
-        "scope": scope,
-        "gender": gender,
-        "birth_date": birth_date,
-        "province": province,
-        "city": city,
-        "district": district,
-        "address": address,
-        "company": company,
-        "title": title,
-        "risk_flag": risk_flag,
-    }
-    values = {f: field_rules.clean_customer_field(f, v, today=today) for f, v in given.items()}
-    source = field_rules.clean_code("source", source)
-    collected = _collected(collected_at, now)
-    country = settings.IDIC_DEFAULT_COUNTRY_CODE
-    contacts: list[tuple[str, str, str]] = []
-    for contact_kind, raw in (("phone", phone), ("email", email)):
-        if raw:
-            with _as_field(contact_kind):
-                contacts.append(
-                    (
-                        contact_kind,
-                        field_rules.clean_contact_value(contact_kind, raw, country=country),
-                        raw,
-                    )
-                )
-    identifiers: list[tuple[Identifier, str, str]] = []
-    if id_number:
-        try:
-            parsed = normalise.parse_id_number(id_number)
-        except normalise.InvalidValue as exc:
-            raise FieldError("id_number", str(exc)) from None
-        for field, implied in (("birth_date", parsed.birth_date), ("gender", parsed.gender)):
-            if not values[field]:
-                values[field] = implied
-            elif values[field] != implied:
-                raise FieldError(
-                    field,
-                    f"{field} {field_rules.as_attribute_text(values[field])} disagrees with the "
-                    f"ID number ({field_rules.as_attribute_text(implied)}); correct one of them",
-                )
-        row = _identifier_row(
-            kind=IdentifierKind.NATIONAL_ID, value=parsed.value, issuer=source, now=now
-        )
-        identifiers.append((row, parsed.value, "id_number"))
-    if member_card:
-        with _as_field("member_card"):
-            card = field_rules.clean_identifier_value(IdentifierKind.MEMBER_CARD, member_card)
-        row = _identifier_row(kind=IdentifierKind.MEMBER_CARD, value=card, issuer=source, now=now)
-        identifiers.append((row, card, "member_card"))
-
+    values, source, collected, contacts, identifiers = _checked_new_customer(
+        now=now,
+        given={
+            "name": name,
+            "party_type": party_type,
+            "kind": kind,
+            "status": status,
+            "scope": scope,
+            "gender": gender,
+            "birth_date": birth_date,
+            "province": province,
+            "city": city,
+            "district": district,
+            "address": address,
+            "company": company,
+            "title": title,
+            "risk_flag": risk_flag,
+        },
+        phone=phone,
+        email=email,
+        id_number=id_number,
+        member_card=member_card,
+        source=source,
+        collected_at=collected_at,
+    )
     if link_returning:
         known = _returning_customer(
             values, phone=phone, email=email, id_number=id_number, member_card=member_card
@@ -343,6 +311,110 @@ def create_customer(
         events.customer_created_event(customer=customer, actor=actor, source=source, at=now).save()
     customer.recognition = None  # type: ignore[attr-defined]
     return customer
+
+
+def check_new_customer(
+    *,
+    phone: str = "",
+    email: str = "",
+    id_number: str = "",
+    member_card: str = "",
+    source: str = "api",
+    **fields: Any,
+) -> None:
+    """Check the data of a new customer as :func:`create_customer` does, writing nothing.
+
+    Raises:
+        FieldError: naming the first field whose value is refused.
+    """
+    unknown = set(fields) - set(_NEW_CUSTOMER_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown customer fields: {', '.join(sorted(unknown))}")
+    _checked_new_customer(
+        now=timezone.now(),
+        given={**_NEW_CUSTOMER_DEFAULTS, **fields},
+        phone=phone,
+        email=email,
+        id_number=id_number,
+        member_card=member_card,
+        source=source,
+        collected_at=None,
+    )
+
+
+_NEW_CUSTOMER_DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "party_type": "person",
+    "kind": "consumer",
+    "status": "actual",
+    "scope": "external",
+    "gender": "",
+    "birth_date": None,
+    "province": "",
+    "city": "",
+    "district": "",
+    "address": "",
+    "company": "",
+    "title": "",
+    "risk_flag": "",
+}
+
+
+def _checked_new_customer(
+    *,
+    now: datetime,
+    given: dict[str, Any],
+    phone: str,
+    email: str,
+    id_number: str,
+    member_card: str,
+    source: str,
+    collected_at: datetime | None,
+) -> tuple[dict[str, Any], str, datetime, list[tuple[str, str, str]], list]:
+    """The new customer's values, source, collected time, contact points and identifier
+    rows, checked; a refused value raises :class:`FieldError`."""
+    today = timezone.localdate(now)
+    values = {f: field_rules.clean_customer_field(f, v, today=today) for f, v in given.items()}
+    source = field_rules.clean_code("source", source)
+    collected = _collected(collected_at, now)
+    country = settings.IDIC_DEFAULT_COUNTRY_CODE
+    contacts: list[tuple[str, str, str]] = []
+    for contact_kind, raw in (("phone", phone), ("email", email)):
+        if raw:
+            with _as_field(contact_kind):
+                contacts.append(
+                    (
+                        contact_kind,
+                        field_rules.clean_contact_value(contact_kind, raw, country=country),
+                        raw,
+                    )
+                )
+    identifiers: list[tuple[Identifier, str, str]] = []
+    if id_number:
+        try:
+            parsed = normalise.parse_id_number(id_number)
+        except normalise.InvalidValue as exc:
+            raise FieldError("id_number", str(exc)) from None
+        for field, implied in (("birth_date", parsed.birth_date), ("gender", parsed.gender)):
+            if not values[field]:
+                values[field] = implied
+            elif values[field] != implied:
+                raise FieldError(
+                    field,
+                    f"{field} {field_rules.as_attribute_text(values[field])} disagrees with the "
+                    f"ID number ({field_rules.as_attribute_text(implied)}); correct one of them",
+                )
+        row = _identifier_row(
+            kind=IdentifierKind.NATIONAL_ID, value=parsed.value, issuer=source, now=now
+        )
+        identifiers.append((row, parsed.value, "id_number"))
+    if member_card:
+        with _as_field("member_card"):
+            card = field_rules.clean_identifier_value(IdentifierKind.MEMBER_CARD, member_card)
+        row = _identifier_row(kind=IdentifierKind.MEMBER_CARD, value=card, issuer=source, now=now)
+        identifiers.append((row, card, "member_card"))
+
+    return values, source, collected, contacts, identifiers
 
 
 def _returning_customer(values: Mapping[str, Any], **keys: str) -> Customer | None:

@@ -1,7 +1,9 @@
 """Writing checked customer records in batches (pass 2 of the importer).
 
-A record whose (source, source_id) is new gets a source record, a customer, its contact
-points, identifiers and attribute values. A known record is compared with what it
+A record whose (source, source_id) is new gets a source record, its contact points,
+identifiers and attribute values, and a customer: a new one, or the one it is recognised
+as by an exact strong key (``import_linking``), stored or made by an earlier row of the
+file; a returning customer is linked, not duplicated. A known record is compared with what it
 brought last time: an unchanged value is left alone; a changed attribute adds a new
 value and marks the old one superseded; a changed phone, email or address becomes the
 current contact point and the old one stays, no longer current. History is never
@@ -19,6 +21,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Model
+
 from idic.identify import normalise
 from idic.identify.importing.customer_rows import CustomerRecord
 from idic.identify.models import (
@@ -30,6 +34,7 @@ from idic.identify.models import (
     KeyPerson,
     SourceRecord,
 )
+from idic.identify.services.import_linking import ImportLinker
 from idic.identify.services.import_new_customers import (
     ATTRIBUTE,
     CONTACT,
@@ -41,15 +46,6 @@ from idic.identify.services.import_new_customers import (
 )
 from idic.identify.services.import_sql import Bulk
 from idic.protect import services as protect
-
-
-def customers_for_new_records(keys: list[tuple[str, str]]) -> list[int | None]:
-    """Which existing customer each new source record belongs to (None: a new customer).
-
-    ``keys`` are the records' (source, source_id). For now every new record is a
-    customer of its own; identity resolution will replace this decision.
-    """
-    return [None] * len(keys)
 
 
 def contact_points_of(record: CustomerRecord) -> list[tuple[str, str, str]]:
@@ -73,11 +69,18 @@ class CustomerWriter:
         self.now = now
         self.now_db = bulk.when(now)
         self.created = self.updated = self.unchanged = 0
+        self.linked = 0  # created records that joined a customer known before them
+        self.linker: ImportLinker | None = None
         # (person customer id, source, organisation's source_id, role, title), linked at the end
         self.key_people: list[tuple[int, str, str, str, str]] = []
         self.fresh = not bulk.exists(SourceRecord)
         # runs on the reading side, maybe in another process: it must not use ``bulk``
         self.prepare = CustomerPreparer(vendor=bulk.vendor, now=now, keep_records=not self.fresh)
+
+    def start(self, *, deferred: Iterable[type[Model]] = (), file_bytes: int = 0) -> None:
+        """Get ready to write a file of ``file_bytes``, once the import has deferred the
+        indexes of ``deferred``."""
+        self.linker = ImportLinker(self.bulk, deferred=deferred, file_bytes=file_bytes)
 
     def write(self, prepared: tuple) -> None:
         """Write one batch of prepared records (:class:`NewRecords` as a plain tuple): new
@@ -117,7 +120,13 @@ class CustomerWriter:
         """Create the records of ``batch`` whose index is in ``created``."""
         b = self.bulk
         indexes = sorted(created)
-        owners = customers_for_new_records([batch.keys[i] for i in indexes])
+        if self.linker is None:
+            self.start()
+        assert self.linker is not None
+        links = [batch.links[i] for i in indexes]
+        # the customer each record joins: stored, an earlier record's of this batch
+        # (-(position + 1) among ``indexes``), or None for a new one
+        owners = self.linker.owners(links)
         new_ids = iter(b.allocate_ids(Customer, owners.count(None)))
         record_ids = iter(b.allocate_ids(SourceRecord, len(indexes)))
         customer_of: list = [None] * len(batch.keys)
@@ -128,8 +137,10 @@ class CustomerWriter:
                 customer_of[i] = next(new_ids)
                 new_customers.add(i)
             else:
-                customer_of[i] = owner
+                customer_of[i] = owner if owner > 0 else customer_of[indexes[-owner - 1]]
             record_of[i] = next(record_ids)
+        self.linker.settle([customer_of[i] for i in indexes])
+        self.linked += len(indexes) - len(new_customers)
         everything = len(indexes) == len(batch.keys)
         insert_new(
             b,
@@ -231,6 +242,9 @@ class CustomerWriter:
             row[0]: row[1:]
             for row in b.select_in(Customer, ("id", *CUSTOMER_FIELDS), "id", customer_ids)
         }
+        # a customer's own fields follow the record that made it; a record linked or
+        # merged into it later keeps its values as attributes (with history) only
+        first_record = _first_records(b, customer_ids)
         superseded: list[int] = []
         not_current: list[int] = []
         seen_contacts: list[int] = []
@@ -270,7 +284,9 @@ class CustomerWriter:
                 if (row[2], row[5]) not in have:
                     identifiers.append(row)
                     changed = True
-            fields = self._changed_customer(record, customer_rows.get(customer_id))
+            fields = None
+            if first_record.get(customer_id) == sr_id:
+                fields = self._changed_customer(record, customer_rows.get(customer_id))
             if fields is not None:
                 customers.append((*fields, normalise.name_key(fields[4]), now, customer_id))
                 changed = True
@@ -342,6 +358,17 @@ class CustomerWriter:
                 existing.add((organisation, person, role))
                 rows.append((organisation, person, role, title[:100]))
         b.insert(KeyPerson, ("organisation", "person", "role", "title"), rows)
+
+
+def _first_records(bulk: Bulk, customer_ids: list[int]) -> dict[int, int]:
+    """The first source record (the one that made it) of each customer."""
+    first: dict[int, int] = {}
+    for customer_id, sr_id in bulk.select_in(
+        SourceRecord, ("customer", "id"), "customer", customer_ids
+    ):
+        if sr_id < first.get(customer_id, sr_id + 1):
+            first[customer_id] = sr_id
+    return first
 
 
 def _group(rows: Iterable[tuple]) -> dict[Any, list[tuple]]:

@@ -33,9 +33,12 @@ Deferrable = Mapping[type[Model], tuple[tuple[str, ...], ...]]
 class DeferredIndexes:
     """The indexes an import dropped, to be created again by :meth:`restore`."""
 
-    def __init__(self, bulk: Bulk, statements: list[str]) -> None:
+    def __init__(
+        self, bulk: Bulk, statements: list[str], models: tuple[type[Model], ...] = ()
+    ) -> None:
         self.bulk = bulk
         self.statements = statements
+        self.models = models  # the tables whose indexes are dropped until :meth:`restore`
 
     @classmethod
     def drop(cls, bulk: Bulk, deferrable: Deferrable, *, file_bytes: int) -> DeferredIndexes:
@@ -45,6 +48,7 @@ class DeferredIndexes:
             return cls(bulk, [])
         incoming = max(file_bytes // BYTES_PER_ROW, 1)
         statements: list[str] = []
+        models: list[type[Model]] = []
         for model, indexes in deferrable.items():
             bulk.cursor.execute(f"SELECT MAX(id) FROM {bulk.table(model)}")
             top = bulk.cursor.fetchone()[0] or 0
@@ -62,7 +66,9 @@ class DeferredIndexes:
                 if _columns(bulk, name) in wanted:
                     bulk.run(f"DROP INDEX {bulk.ops.quote_name(name)}", [])
                     statements.append(sql)
-        return cls(bulk, statements)
+                    if model not in models:
+                        models.append(model)
+        return cls(bulk, statements, tuple(models))
 
     def restore(self) -> None:
         """Create the dropped indexes again, once every row of the import is written."""

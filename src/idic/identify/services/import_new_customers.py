@@ -27,6 +27,7 @@ from idic.identify.models import (
     IdentifierKind,
     SourceRecord,
 )
+from idic.identify.services.import_linking import link_keys
 from idic.identify.services.import_sql import Bulk
 from idic.protect import services as protect
 
@@ -105,6 +106,8 @@ class NewRecords(NamedTuple):
     contacts: list
     identifiers: list
     attributes: list
+    # the keys ``import_linking`` recognises each record's customer by (its ``link_keys``)
+    links: list[list[tuple[str, str]]]
     records: list[tuple] | None  # each record whole, when the writer may update stored ones
 
 
@@ -136,11 +139,14 @@ class CustomerPreparer:
         contacts: list = []
         identifiers: list = []
         attributes: list = []
+        links: list[list[tuple[str, str]]] = []
         for i, record in enumerate(records):
             created = self.when(record.created_at) if record.created_at else now
             source = record.source
             payload = record.payload
             birth = record.birth_date
+            name_key = normalise.name_key(record.name)
+            id_digest = card_digest = ""
             keys.append((source, record.source_id))
             if record.org_source_id:
                 people.append((i, record.org_source_id, record.key_role, record.title))
@@ -160,7 +166,7 @@ class CustomerPreparer:
                 record.company,
                 record.title,
                 record.risk_flag,
-                normalise.name_key(record.name),
+                name_key,
                 created,
                 now,
             )
@@ -176,26 +182,28 @@ class CustomerPreparer:
                 contacts += (i, i, "address", postal, postal, False, False, True, now, now)
             if record.id_number:
                 number = record.id_number
+                id_digest = protect.identifier_digest(_NATIONAL_ID, number)
                 identifiers += (
                     i,
                     i,
                     _NATIONAL_ID,
                     source,
                     "",
-                    protect.identifier_digest(_NATIONAL_ID, number),
+                    id_digest,
                     protect.seal_value(number),
                     protect.mask_value("id_number", number),
                     now,
                 )
             if record.member_card:
                 number = record.member_card
+                card_digest = protect.identifier_digest(_MEMBER_CARD, number)
                 identifiers += (
                     i,
                     i,
                     _MEMBER_CARD,
                     source,
                     number,
-                    protect.identifier_digest(_MEMBER_CARD, number),
+                    card_digest,
                     "",
                     protect.mask_value("member_card", number),
                     now,
@@ -204,6 +212,7 @@ class CustomerPreparer:
                 # a column IDIC knows that the row leaves empty (未知 as gender) adds no value
                 if value or ATTRIBUTE_GROUP_OF.get(name) != group:
                     attributes += (i, i, group, name, value, source, created, 1.0, now)
+            links.append(link_keys((id_digest, card_digest, record.phone, record.email, name_key)))
         return (
             keys,
             people,
@@ -212,6 +221,7 @@ class CustomerPreparer:
             contacts,
             identifiers,
             attributes,
+            links,
             [tuple(r) for r in records] if self.keep_records else None,
         )
 

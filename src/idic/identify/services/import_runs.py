@@ -23,6 +23,7 @@ def recent_import_runs(*, limit: int = 10) -> list[dict[str, Any]]:
             "created": run.created,
             "updated": run.updated,
             "unchanged": run.unchanged,
+            "linked": run.linked,
             "error_count": run.error_count,
         }
         for run in runs

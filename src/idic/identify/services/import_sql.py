@@ -43,6 +43,12 @@ class Bulk:
         self._next_id: dict[str, int] = {}
         self._insert_sql: dict[tuple[str, tuple[str, ...], int], str] = {}
 
+    @property
+    def raw_cursor(self) -> Any:
+        """The driver's own cursor (see :func:`driver_cursor`), for reads that send many
+        values apart from the statement."""
+        return self._raw
+
     def close(self) -> None:
         """Release the cursors."""
         self._raw.close()

@@ -79,6 +79,9 @@ class ImportReport:
     error_count: int
     errors: list[RowError]
     seconds: float
+    # customer records created that joined a customer known before them (stored, or made
+    # by an earlier row of the file) instead of creating one
+    linked: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,8 @@ def import_file(
                 indexes = DeferredIndexes.drop(
                     bulk, spec.deferrable, file_bytes=path.stat().st_size
                 )
+                if isinstance(writer, CustomerWriter):
+                    writer.start(deferred=indexes.models, file_bytes=path.stat().st_size)
                 rows = _run(spec, path, errors, progress, writer=writer)
                 if not errors.count:
                     writer.finish()
@@ -219,6 +224,7 @@ def import_file(
         created=writer.created,
         updated=writer.updated,
         unchanged=writer.unchanged,
+        linked=getattr(writer, "linked", 0),
     )
 
 
@@ -391,11 +397,13 @@ def _finish(
     created: int = 0,
     updated: int = 0,
     unchanged: int = 0,
+    linked: int = 0,
 ) -> ImportReport:
     run.status = status
     run.finished_at = timezone.now()
     run.rows = rows
     run.created, run.updated, run.unchanged = created, updated, unchanged
+    run.linked = linked
     run.error_count = errors.count
     run.errors = [e.as_dict() for e in errors.kept]
     run.save()
@@ -409,4 +417,5 @@ def _finish(
         error_count=errors.count,
         errors=list(errors.kept),
         seconds=round(time.perf_counter() - clock, 3),
+        linked=linked,
     )

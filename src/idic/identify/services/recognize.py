@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from idic.identify import normalise, recognition
 from idic.identify.field_rules import FieldError
 from idic.identify.matching import features
-from idic.identify.models import ContactPoint, Customer, Identifier, IdentifierKind
+from idic.identify.models import IdentifierKind
 from idic.identify.services import recognize_candidates as candidates
+from idic.identify.services.import_linking import ImportLinker, link_keys
+from idic.identify.services.import_sql import Bulk
 from idic.protect import services as protect
 
 SHOWN_CANDIDATES = 5
@@ -283,98 +284,36 @@ def recognize_given(given: Given, *, model: recognition.Model | None = None) -> 
 # ---- the importer's variant ----------------------------------------------------------
 
 
-def _in_chunks(values: Sequence[str], size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _owners(model: Any, column: str, kind: str, values: Sequence[str]) -> list[tuple]:
-    """``(value, customer id, customer's name key, merged into)`` of the rows of ``kind``
-    whose ``column`` is one of ``values``: plain SQL, since building ORM ``IN`` filters of
-    hundreds of values costs more than the query."""
-    q = connection.ops.quote_name
-    table, customers = q(model._meta.db_table), q(Customer._meta.db_table)
-    found: list[tuple] = []
-    with connection.cursor() as cursor:
-        for chunk in _in_chunks(sorted(set(values))):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT t.{q(column)}, t.customer_id, c.name_key, c.merged_into_id "
-                f"FROM {table} t JOIN {customers} c ON c.id = t.customer_id "
-                f"WHERE t.kind = %s AND t.{q(column)} IN ({marks}) ORDER BY t.customer_id",
-                [kind, *chunk],
-            )
-            found.extend(cursor.fetchall())
-    return found
-
-
 def link_targets_for_import(records: Sequence[Any]) -> list[int | None]:
     """Which stored customer each new import record belongs to, by exact identifiers
     only (None: no customer is certain, create one).
 
-    A record (``importing.customer_rows.CustomerRecord``) joins a stored customer when
+    A record (``importing.customer_rows.CustomerRecord``, or anything with its ``name``,
+    ``phone``, ``email``, ``id_number`` and ``member_card``) joins a stored customer when
     they share its resident ID number or member card, or its phone or email *and* the
-    same name key (a phone alone may be a family's). Four ``IN`` queries per 500 values,
-    no scoring, so the import stays fast. A merged customer stands for its golden one.
+    same name key (a phone alone may be a family's). The rule and its batched look-ups
+    are ``import_linking.ImportLinker``'s, which the importer runs on every batch; a
+    merged customer stands for its golden one.
     """
-    id_digest = [
-        protect.identifier_digest(NATIONAL_ID, r.id_number) if r.id_number else "" for r in records
-    ]
-    card_digest = [
-        protect.identifier_digest(MEMBER_CARD, r.member_card) if r.member_card else ""
+    keys = [
+        link_keys(
+            (
+                protect.identifier_digest(NATIONAL_ID, r.id_number) if r.id_number else "",
+                protect.identifier_digest(MEMBER_CARD, r.member_card) if r.member_card else "",
+                r.phone,
+                r.email,
+                normalise.name_key(r.name) if r.name else "",
+            )
+        )
         for r in records
     ]
-    merged_into: dict[int, int] = {}
-    owner_of: dict[tuple[str, str], int] = {}
-    for kind, digests in ((NATIONAL_ID, id_digest), (MEMBER_CARD, card_digest)):
-        for digest, cid, _key, parent in _owners(
-            Identifier, "digest", kind, [d for d in digests if d]
-        ):
-            owner_of.setdefault((kind, digest), cid)
-            if parent:
-                merged_into[cid] = parent
-    by_contact: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for kind in ("phone", "email"):
-        values = [getattr(r, kind) for r in records if getattr(r, kind)]
-        for value, cid, key, parent in _owners(ContactPoint, "value", kind, values):
-            by_contact.setdefault((kind, value), []).append((cid, key))
-            if parent:
-                merged_into[cid] = parent
-    targets: list[int | None] = []
-    for record, nid, card in zip(records, id_digest, card_digest, strict=True):
-        target = owner_of.get((NATIONAL_ID, nid)) or owner_of.get((MEMBER_CARD, card))
-        if target is None and record.name:
-            name = normalise.name_key(record.name)
-            for kind in ("phone", "email"):
-                same = [
-                    c for c, key in by_contact.get((kind, getattr(record, kind)), ()) if key == name
-                ]
-                if same:
-                    target = same[0]
-                    break
-        targets.append(target)
-    if merged_into:
-        chained = sorted({t for t in targets if t in merged_into})
-        golden = dict(zip(chained, _golden_each(chained), strict=True))
-        targets = [golden.get(t, t) if t is not None else None for t in targets]
-    return targets
-
-
-def _golden_each(order: list[int]) -> list[int | None]:
-    """The golden customer of each id (itself unless merged), in the same order."""
-    parent = dict(Customer.objects.filter(pk__in=order).values_list("pk", "merged_into_id"))
-    out: list[int | None] = []
-    for cid in order:
-        seen = 0
-        current: int | None = cid
-        while current is not None and parent.get(current) and seen < 5:
-            nxt = parent[current]
-            if nxt not in parent:
-                parent.update(Customer.objects.filter(pk=nxt).values_list("pk", "merged_into_id"))
-            current = nxt
-            seen += 1
-        out.append(current)
-    return out
+    bulk = Bulk()
+    try:
+        owners = ImportLinker(bulk).owners(keys)
+    finally:
+        bulk.close()
+    # a record like an earlier one of the list, but no stored customer: none is certain
+    return [owner if owner is not None and owner > 0 else None for owner in owners]
 
 
 def link_target_for_import(record: Any) -> int | None:

@@ -3,16 +3,18 @@
 ``resolve`` reads every source record (``resolution_records``), builds the comparison
 features (``matching.features``), trains the Splink model without labels
 (``matching.model``: u by random sampling, m by EM), scores the blocked pairs, and
-clusters the pairs at or above ``threshold_match`` with the review queue's decisions
-(``matching.clusters``: a "not a match" keeps two records apart, a "match" joins them,
-records already one customer stay together). Then, in one transaction:
+clusters them with the review queue's decisions (``matching.linking``: pairs at or above
+``threshold_match`` join, weaker ones down to ``linking.POSSIBLE_AT`` only where
+unambiguous; pairs the model sees as different people, a person's "not a match" and
+records that share only a home — a family — stay apart; a person's "match" joins, records
+already one customer stay together). Then, in one transaction:
 
-- each cluster holding records of two or more customers becomes one customer
-  (``merging.merge_customers``), with the evidence of the links that joined it;
-- each pair scored between ``threshold_review`` and ``threshold_match`` whose records
-  did not end up together goes to the review queue (``review.enqueue_pair``; a pair
-  already queued or decided is left alone), and so does each link refused because a
-  person kept its chain apart.
+- the clusters holding records of two or more customers become one customer each
+  (``merging.merge_groups``, in bulk), with the evidence of the links that joined them;
+- each pair scored at or above ``threshold_review`` whose records did not end up
+  together goes to the review queue (``review.enqueue_pair``; a pair already queued or
+  decided is left alone), and so does each link refused because a person kept its
+  chain apart or because it joins only a household.
 
 The trained model is saved to ``DATA_DIR/identity-model.json`` (``matching.model_file``)
 for recognition. ``dry_run`` computes everything and changes nothing. Bad input (no
@@ -36,7 +38,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from idic.identify.matching import clusters, features, model, model_file
+from idic.identify.matching import clusters, features, linking, model, model_file
 from idic.identify.matching.evidence import Explainer
 from idic.identify.models import ReviewPair
 from idic.identify.services import merging, review
@@ -151,20 +153,17 @@ def resolve(
     except model.ModelError as exc:
         raise ResolveError(str(exc)) from exc
     clock.step("train")
-    pairs = model.predict(frame, trained, threshold=threshold_review, engine=engine)
-    clock.step("predict", len(pairs), len(pairs))
-    plan = _plan(
-        pairs,
-        loaded.customer_of,
-        decided=review.decisions(),
-        threshold_match=threshold_match,
-        model_dict=trained,
+    pairs, apart = model.predict_links(
+        frame, trained, threshold=min(threshold_review, linking.POSSIBLE_AT), engine=engine
     )
+    clock.step("predict", len(pairs), len(pairs))
+    scored = _Scored(pairs, apart, frame, threshold_match, threshold_review, trained)
+    plan = _plan(scored, loaded.customer_of, decided=review.decisions())
     clock.step("cluster", len(plan.merges), len(plan.merges))
     report = ResolveReport(
         records=len(loaded.facts),
         customers=len(set(loaded.customer_of.values())),
-        pairs_scored=len(pairs),
+        pairs_scored=int((pairs["match_probability"] >= threshold_review).sum()),
         pairs_matched=int((pairs["match_probability"] >= threshold_match).sum()),
         clusters=len(plan.merges),
         merges=0,
@@ -185,13 +184,7 @@ def resolve(
         with transaction.atomic():
             decided = review.decisions()
             if decided != plan.decided:  # a person decided meanwhile: honour it
-                plan = _plan(
-                    pairs,
-                    loaded.customer_of,
-                    decided=decided,
-                    threshold_match=threshold_match,
-                    model_dict=trained,
-                )
+                plan = _plan(scored, loaded.customer_of, decided=decided)
                 report.clusters = len(plan.merges)
                 report.links_refused, report.conflicts = plan.refused, plan.conflicts
             _apply(plan, report, actor=actor, threshold_match=threshold_match, clock=clock)
@@ -217,40 +210,43 @@ class _Plan:
     decided: dict[tuple[int, int], str]
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """What the model gave: the scored pairs, the pairs it sees apart, and the rest."""
+
+    pairs: pd.DataFrame
+    apart: pd.DataFrame
+    frame: pd.DataFrame
+    threshold_match: float
+    threshold_review: float
+    model_dict: dict[str, Any]
+
+
 def _plan(
-    pairs: pd.DataFrame,
-    customer_of: dict[int, int],
-    *,
-    decided: dict[tuple[int, int], str],
-    threshold_match: float,
-    model_dict: dict[str, Any],
+    scored: _Scored, customer_of: dict[int, int], *, decided: dict[tuple[int, int], str]
 ) -> _Plan:
     """What to merge and what to queue, from the scored pairs and the decisions."""
-    matched = pairs[pairs["match_probability"] >= threshold_match]
-    edges = [
-        clusters.Edge(int(a), int(b), float(p))
-        for a, b, p in zip(
-            matched["unique_id_l"],
-            matched["unique_id_r"],
-            matched["match_probability"],
-            strict=True,
-        )
-    ]
+    pairs, threshold_match = scored.pairs, scored.threshold_match
     first_record: dict[int, int] = {}
     fixed = []
     for record, customer in customer_of.items():
         head = first_record.setdefault(customer, record)
         if head != record:
             fixed.append((head, record))
-    result = clusters.cluster(
+    decision = linking.decide(
         customer_of.keys(),
-        edges,
+        pairs,
+        scored.frame,
+        threshold_match=threshold_match,
+        possible_at=min(scored.threshold_review, linking.POSSIBLE_AT),
+        apart=scored.apart,
         fixed=fixed,
         matches=[pair for pair, status in decided.items() if status == "match"],
         non_matches=[pair for pair, status in decided.items() if status == "non_match"],
     )
+    result = decision.clusters
     group_of = result.of()
-    explainer = Explainer(model_dict)
+    explainer = Explainer(scored.model_dict)
     rows = {(int(r["unique_id_l"]), int(r["unique_id_r"])): r for r in pairs.to_dict("records")}
     used_by_group: dict[int, list[clusters.Edge]] = {}
     for edge in result.used:
@@ -265,6 +261,8 @@ def _plan(
             row = rows.get((edge.left, edge.right))
             link: dict[str, Any] = {"left_record": edge.left, "right_record": edge.right}
             link.update(explainer.explain(row) if row else {"decided": "match"})
+            if row and edge.probability < threshold_match:
+                link["unambiguous"] = True  # joined below the match threshold
             links.append(link)
         merges.append(
             _Merge(
@@ -278,18 +276,20 @@ def _plan(
             )
         )
     queued: list[tuple[int, int, float, dict[str, Any]]] = []
-    refused = {(e.left, e.right) for e in result.blocked}
+    held = {(e.left, e.right) for e in result.blocked} | decision.household
     waiting = set(ReviewPair.objects.values_list("left_id", "right_id"))
     for (left, right), row in rows.items():
         probability = float(row["match_probability"])
+        if probability < scored.threshold_review:
+            continue
         if (left, right) in waiting or group_of[left] == group_of[right]:
             continue
-        if probability < threshold_match or (left, right) in refused:
+        if probability < threshold_match or (left, right) in held:
             queued.append((left, right, probability, explainer.explain(row)))
     return _Plan(
         merges=merges,
         review=queued,
-        refused=len(result.blocked),
+        refused=len(result.blocked) + len(decision.household),
         conflicts=len(result.conflicts),
         decided=decided,
     )
@@ -300,14 +300,23 @@ def _apply(
 ) -> None:
     """Merge and queue (inside the caller's transaction)."""
     reason = f"batch identity resolution (match probability ≥ {threshold_match})"
-    for done, merge in enumerate(plan.merges, start=1):
-        result = merging.merge_customers(
-            customer_ids=merge.customer_ids, actor=actor, reason=reason, evidence=merge.evidence
+    done = 0
+    for start in range(0, len(plan.merges), merging.MAX_GROUPS):
+        chunk = plan.merges[start : start + merging.MAX_GROUPS]
+        results = merging.merge_groups(
+            groups=[m.customer_ids for m in chunk],
+            actor=actor,
+            reason=reason,
+            evidences=[m.evidence for m in chunk],
         )
-        if result.merge_id is not None:
-            report.merges += 1
-            report.customers_merged += len(result.merged_ids)
-        if clock.progress and (done % 100 == 0 or done == len(plan.merges)):
+        seen: set[int] = set()
+        for result in results:
+            if result.merge_id is not None and result.merge_id not in seen:
+                seen.add(result.merge_id)
+                report.merges += 1
+                report.customers_merged += len(result.merged_ids)
+        done += len(chunk)
+        if clock.progress:
             clock.progress("merge", done, len(plan.merges))
     clock.step("merge", len(plan.merges), len(plan.merges))
     for done, (left, right, probability, evidence) in enumerate(plan.review, start=1):

@@ -134,6 +134,8 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             ],
             "direct_sections": _piece_sections(origins["direct"], origins["direct_counts"]),
             "can_undo": viewer.role == "admin",
+            "value": data["value"],
+            "value_spark": _sparkline(data["value"]),
         },
     )
 
@@ -145,3 +147,31 @@ def _piece_sections(pieces: dict[str, list], counts: dict[str, int]) -> list[dic
         for key, label, vocabulary in PIECES
         if counts[key]
     ]
+
+
+def _sparkline(value: dict[str, Any] | None, field: str = "npv_value") -> dict[str, Any] | None:
+    """A small line of ``field`` across the customer's scoring runs, oldest first (needs
+    two runs with a value)."""
+    if not value:
+        return None
+    points = [
+        (h["as_of"], float(h[field])) for h in reversed(value["history"]) if h[field] is not None
+    ]
+    if len(points) < 2:
+        return None
+    width, height, pad = 140.0, 34.0, 3.0
+    low, high = min(v for _, v in points), max(v for _, v in points)
+    spread = (high - low) or 1.0
+    step = (width - 2 * pad) / (len(points) - 1)
+    coords = [
+        (pad + i * step, height - pad - (height - 2 * pad) * (v - low) / spread)
+        for i, (_, v) in enumerate(points)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "line": " ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
+        "last": {"x": round(coords[-1][0], 1), "y": round(coords[-1][1], 1)},
+        "first_as_of": points[0][0],
+        "last_as_of": points[-1][0],
+    }

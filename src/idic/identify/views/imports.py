@@ -43,6 +43,7 @@ def _report_view(report: Any, viewer: Viewer) -> dict[str, Any]:
         "created": report.created,
         "updated": report.updated,
         "unchanged": report.unchanged,
+        "linked": report.linked,
         "error_count": report.error_count,
         "errors": errors,
         "errors_hidden": max(0, len(report.errors) - len(errors)),

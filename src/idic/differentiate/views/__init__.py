@@ -1,0 +1,1 @@
+"""Pages of the differentiate area: the value dashboard under ``/value/``."""
