@@ -36,6 +36,16 @@ class Api:
         )
         return response.status_code, response.json()
 
+    def put(self, path: str, body: Any) -> tuple[int, Any]:
+        response = self.client.put(
+            "/api" + path, json.dumps(body), content_type="application/json", headers=self.headers
+        )
+        return response.status_code, response.json()
+
+    def delete(self, path: str) -> tuple[int, Any]:
+        response = self.client.delete("/api" + path, headers=self.headers)
+        return response.status_code, response.json()
+
     def patch(self, path: str, body: Any) -> tuple[int, Any]:
         response = self.client.patch(
             "/api" + path, json.dumps(body), content_type="application/json", headers=self.headers

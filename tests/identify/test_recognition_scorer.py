@@ -88,6 +88,42 @@ def test_default_model_decisions(levels, status):
     assert rc.status_of(rc.score_levels(levels).probability) == status
 
 
+# A model trained on a small base: agreement on any value is common there (u at least
+# 0.005), so a phone alone scores below its possible threshold.
+SMALL_BASE = rc.Model(
+    m_u={
+        f: {level: (m, max(u, 5e-3)) for level, (m, u) in levels.items()}
+        for f, levels in rc.DEFAULT_M_U.items()
+    },
+    prior=1e-3,
+    possible_at=0.5,
+)
+
+
+@pytest.mark.parametrize(
+    ("levels", "status"),
+    [
+        ({"phone": "exact"}, "possible"),  # nothing disagrees: shown to the agent
+        ({"phone": "former"}, "possible"),
+        ({"email": "exact", "gender": "agree"}, "possible"),
+        ({"phone": "exact", "name": "different"}, "new"),  # a family member
+        ({"name": "exact"}, "new"),  # a name is no key
+        ({"address": "same_city"}, "new"),
+    ],
+)
+def test_a_shared_key_with_nothing_against_it_is_at_least_possible(levels, status):
+    # given a model whose prior puts a phone-only score below the possible threshold
+    scored = rc.score_levels(levels, SMALL_BASE)
+    assert scored.probability < SMALL_BASE.possible_at
+    # when the status is decided / then a key with nothing against it is worth a look
+    assert rc.status_for(scored, SMALL_BASE) == status
+
+
+def test_status_for_keeps_the_probability_decision_above_the_threshold():
+    strong = rc.score_levels({"id_number": "exact", "name": "exact", "phone": "different"})
+    assert rc.status_for(strong) == rc.status_of(strong.probability) == "match"
+
+
 @given(
     st.dictionaries(
         st.sampled_from(rc.FIELDS), st.just("placeholder"), min_size=0, max_size=len(rc.FIELDS)

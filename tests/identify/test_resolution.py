@@ -122,8 +122,25 @@ def test_resolve_finds_the_duplicates_and_keeps_families_apart(demo_truth, data_
     assert saved["splink"]["comparisons"] and saved["comparisons"]["name"]["exact"]
     # and recognition reads it: the trained prior and thresholds replace its defaults
     scorer = recognize.current_model()
-    assert scorer.match_at == 0.95 and scorer.possible_at == 0.5
+    assert scorer.match_at == 0.95 and scorer.possible_at == 0.2
     assert scorer.prior == saved["probability_two_random_records_match"]
+
+
+@pytest.mark.django_db
+def test_after_resolve_a_caller_giving_only_a_phone_is_shown_the_customer(demo_truth, data_dir):
+    # given a resolved base, and a phone that only one customer has
+    resolution.resolve()
+    owners = {}
+    for customer_id, value in ContactPoint.objects.filter(
+        kind="phone", is_current=True
+    ).values_list("customer_id", "value"):
+        owners.setdefault(value, set()).add(customer_id)
+    phone, (customer_id,) = next((p, c) for p, c in sorted(owners.items()) if len(c) == 1)
+    # when a caller gives only that phone
+    answer = recognize.recognize(phone=phone)
+    # then the agent is shown that customer, not told the caller is new
+    assert answer.status in ("possible", "match"), answer.as_dict()
+    assert answer.candidates[0]["customer_id"] == customer_id
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
-"""The identity API: recognition at the point of contact, merges and their undo, and the
-review queue of pairs a person decides.
+"""The identity API: recognition at the point of contact, merges and their undo, the
+review queue of pairs a person decides, and the survivorship rules of merged customers.
 
 Roles: agents and admins recognise (the answer's customer fields are masked for the
-caller); only admins merge, undo merges and decide review pairs.
+caller); only admins merge, undo merges, decide review pairs and change survivorship
+rules; every role reads the rules.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from idic.api_auth import ADMINS, EDITORS, access, viewer_of
+from idic.api_auth import ADMINS, EDITORS, READERS, access, viewer_of
 from idic.identify import recognition, schemas
 from idic.identify.schemas import StrictIn
-from idic.identify.services import merging, review
+from idic.identify.services import merge_survivors, merging, review
 from idic.identify.services import recognize as recognize_service
 from idic.identify.services.customers import customer_summary, get_customer
 
@@ -140,6 +141,23 @@ class DecisionIn(StrictIn):
     decision: Literal["match", "non_match"]
 
 
+class SurvivorshipRuleOut(schemas.Schema):
+    field: str = Field(description="customer field; address is chosen as one unit")
+    rule: Literal["most_trusted_source", "most_recent", "most_complete"]
+    source_ranking: list[str] = Field(description="most trusted source first")
+    overridden: bool = Field(description="true: set by a person; false: the built-in rule")
+
+
+class SurvivorshipRuleIn(StrictIn):
+    rule: Literal["most_trusted_source", "most_recent", "most_complete"]
+    source_ranking: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="source systems, most trusted first (most_trusted_source only; "
+        "empty: the built-in ranking)",
+    )
+
+
 # ---- recognition ---------------------------------------------------------------------
 
 
@@ -213,3 +231,34 @@ def decide_pair(request: HttpRequest, pair_id: int, payload: DecisionIn):
         return review.pair_by_id(pair_id=pair_id, viewer=viewer_of(request))
     except review.ReviewPairNotFound as exc:
         raise HttpError(404, str(exc)) from None
+
+
+# ---- survivorship rules --------------------------------------------------------------
+
+
+@router.get(
+    "/survivorship", response=_responses({200: list[SurvivorshipRuleOut]}), **access(*READERS)
+)
+def survivorship_rules(request: HttpRequest):
+    """Which value a merged customer displays for each field: the most trusted source,
+    the most recent or the most complete value. Every value stays stored either way."""
+    return merge_survivors.rule_table()
+
+
+@router.put(
+    "/survivorship/{field}", response=_responses({200: SurvivorshipRuleOut}), **access(*ADMINS)
+)
+def set_survivorship_rule(request: HttpRequest, field: str, payload: SurvivorshipRuleIn):
+    """Set the rule of one field for every later merge (earlier merges keep their
+    choice). 422 names a field or a source that does not exist."""
+    return merge_survivors.set_rule(
+        field=field, rule=payload.rule, source_ranking=payload.source_ranking
+    )
+
+
+@router.delete(
+    "/survivorship/{field}", response=_responses({200: SurvivorshipRuleOut}), **access(*ADMINS)
+)
+def reset_survivorship_rule(request: HttpRequest, field: str):
+    """Go back to the built-in rule of one field."""
+    return merge_survivors.reset_rule(field=field)

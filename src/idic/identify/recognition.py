@@ -292,6 +292,23 @@ def status_of(probability: float, model: Model = DEFAULT_MODEL) -> Status:
     return "new"
 
 
+# A key that belongs to one person or one household: agreeing on it alone, with nothing
+# disagreeing, is worth a person's look whatever the trained prior makes of it.
+KEY_FIELDS = ("phone", "email", "id_number", "member_card")
+
+
+def status_for(result: Score, model: Model = DEFAULT_MODEL) -> Status:
+    """The status of a scored candidate: by its probability, except that a candidate who
+    shares a phone, email, ID number or member card with the input and disagrees on
+    nothing is at least "possible" (a caller who gives only a phone number is shown the
+    customer to confirm, not told they are new)."""
+    status = status_of(result.probability, model)
+    key_agrees = any(e.field in KEY_FIELDS and e.weight > 0 for e in result.evidence)
+    if status == "new" and key_agrees and not result.disagreed:
+        return "possible"
+    return status
+
+
 # ---- a model from batch resolution ---------------------------------------------------
 
 

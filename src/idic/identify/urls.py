@@ -7,6 +7,7 @@ from idic.identify.views.imports import import_page
 from idic.identify.views.new_customer import new_customer
 from idic.identify.views.review import decide_pair, review_page, undo_merge
 from idic.identify.views.search import search
+from idic.identify.views.survivorship import rules_page, set_rule
 
 app_name = "identify"
 
@@ -17,5 +18,7 @@ urlpatterns = [
     path("import/", import_page, name="import"),
     path("review/", review_page, name="review"),
     path("review/<int:pair_id>/", decide_pair, name="review_decide"),
+    path("review/rules/", rules_page, name="survivorship"),
+    path("review/rules/<str:field>/", set_rule, name="survivorship_set"),
     path("customers/<int:customer_id>/merges/<int:merge_id>/undo/", undo_merge, name="undo_merge"),
 ]

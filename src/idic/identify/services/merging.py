@@ -50,6 +50,7 @@ from idic.identify.models import (
     ReviewStatus,
     SourceRecord,
 )
+from idic.identify.reasons import reason
 from idic.identify.services import merge_rows, merge_survivors
 from idic.identify.services.customers import CustomerNotFound
 from idic.identify.services.editing import Conflict
@@ -405,11 +406,15 @@ def unmerge(*, merge_id: int, actor: str) -> None:
     with transaction.atomic():
         record = MergeRecord.objects.select_for_update().filter(pk=merge_id).first()
         if record is None:
-            raise MergeNotFound(f"merge {merge_id} does not exist")
+            raise MergeNotFound(reason("merge {merge} does not exist", merge=merge_id))
         if record.undone_at is not None:
             raise MergeRefused(
-                f"merge {merge_id} was already undone by {record.undone_by or 'someone'} "
-                f"at {record.undone_at.isoformat()}"
+                reason(
+                    "merge {merge} was already undone by {actor} at {when}",
+                    merge=merge_id,
+                    actor=record.undone_by or "someone",
+                    when=record.undone_at.isoformat(),
+                )
             )
         snapshot = record.snapshot
         merged_ids = [int(i) for i in record.merged_ids]
@@ -417,16 +422,24 @@ def unmerge(*, merge_id: int, actor: str) -> None:
         later = _later_merge_in_force(record)
         if later is not None:
             raise MergeRefused(
-                f"merge {later.pk} (into customer {later.golden_id}) came later and involves "
-                f"these customers: undo merge {later.pk} first"
+                reason(
+                    "merge {merge} (into customer {customer}) came later and involves "
+                    "these customers: undo merge {merge} first",
+                    merge=later.pk,
+                    customer=later.golden_id,
+                )
             )
         locked = Customer.objects.select_for_update().filter(pk__in=involved).order_by("pk")
         customers = {c.pk: c for c in locked}
         golden = customers[record.golden_id]
         if golden.merged_into_id:
             raise MergeRefused(
-                f"customer {golden.pk} was merged into customer {golden.merged_into_id} later: "
-                "undo that merge first"
+                reason(
+                    "customer {customer} was merged into customer {into} later: "
+                    "undo that merge first",
+                    customer=golden.pk,
+                    into=golden.merged_into_id,
+                )
             )
         try:
             merge_rows.put_back(snapshot.get("moved", {}), now_on=golden.pk)

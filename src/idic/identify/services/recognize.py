@@ -271,7 +271,7 @@ def recognize_given(given: Given, *, model: recognition.Model | None = None) -> 
     if not scored:
         return Recognition("new", None, 0.0, {"agreed": [], "disagreed": [], "fields": []})
     probability, _w, _neg, best_id, best = scored[0]
-    status = recognition.status_of(probability, model)
+    status = recognition.status_for(best, model)
     return Recognition(
         status=status,
         customer_id=best_id if status == "match" else None,

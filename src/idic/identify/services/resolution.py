@@ -38,6 +38,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from idic.identify import recognition
 from idic.identify.matching import clusters, features, linking, model, model_file
 from idic.identify.matching.evidence import Explainer
 from idic.identify.models import ReviewPair
@@ -337,7 +338,10 @@ def _save_model(trained: dict[str, Any], report: ResolveReport) -> None:
     content = model_file.document(
         trained,
         match_threshold=report.threshold_match,
-        possible_threshold=max(report.threshold_review, 1e-9),
+        # A caller at the point of contact is shown possible matches from a lower
+        # probability than a batch pair is queued for review: the agent is right there
+        # to ask one more question.
+        possible_threshold=max(min(report.threshold_review, recognition.POSSIBLE_AT), 1e-9),
         records=report.records,
         trained_at=timezone.now().isoformat(),
     )

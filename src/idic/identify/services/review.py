@@ -19,6 +19,7 @@ from django.utils import timezone
 from idic.identify import field_rules
 from idic.identify.field_rules import FieldError
 from idic.identify.models import ReviewPair, ReviewStatus, SourceRecord
+from idic.identify.reasons import reason
 from idic.identify.services import merging
 from idic.identify.services.editing import Conflict
 from idic.protect.services import Viewer
@@ -97,7 +98,14 @@ def decide(*, pair_id: int, decision: str, actor: str) -> int | None:
         AlreadyDecided: the pair was decided before (its decision stands).
     """
     if decision not in DECISIONS:
-        raise FieldError("decision", f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
+        raise FieldError(
+            "decision",
+            reason(
+                "decision {decision!r} is not one of {choices}",
+                decision=decision,
+                choices=", ".join(DECISIONS),
+            ),
+        )
     actor = field_rules.clean_text("actor", actor, required=True)[:150]
     with transaction.atomic():
         pair = (
@@ -107,11 +115,16 @@ def decide(*, pair_id: int, decision: str, actor: str) -> int | None:
             .first()
         )
         if pair is None:
-            raise ReviewPairNotFound(f"review pair {pair_id} does not exist")
+            raise ReviewPairNotFound(reason("review pair {pair} does not exist", pair=pair_id))
         if pair.status != ReviewStatus.PENDING:
             raise AlreadyDecided(
-                f"pair {pair_id} was already decided {pair.status} by {pair.decided_by}: "
-                "undo its merge on the customer page if it was wrong",
+                reason(
+                    "pair {pair} was already decided {decision} by {actor}: "
+                    "undo its merge on the customer page if it was wrong",
+                    pair=pair_id,
+                    decision=pair.status,
+                    actor=pair.decided_by,
+                ),
                 field="decision",
             )
         owners = {pair.left.customer_id, pair.right.customer_id}

@@ -67,6 +67,10 @@ ATTRIBUTES = {
     "email": _("Email"),
     "id_number": _("ID number"),
     "member_card": _("Member card"),
+    "party_type": _("Person or organisation"),
+    "kind": _("Customer kind"),
+    "scope": _("Internal or external"),
+    "status": _("Actual or potential"),
 }
 
 RISK_FLAGS = {
@@ -104,6 +108,12 @@ MATCHED_ON = {
     "id_number": _("ID number"),
 }
 
+SURVIVORSHIP = {
+    "most_trusted_source": _("Most trusted source"),
+    "most_recent": _("Most recent"),
+    "most_complete": _("Most complete"),
+}
+
 VOCABULARIES = {
     "party_type": dict(PartyType.choices),
     "kind": dict(CustomerKind.choices),
@@ -122,6 +132,7 @@ VOCABULARIES = {
     "risk_flag": RISK_FLAGS,
     "event": EVENTS,
     "matched_on": MATCHED_ON,
+    "survivorship": SURVIVORSHIP,
 }
 
 

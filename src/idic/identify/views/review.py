@@ -96,7 +96,7 @@ def decide_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
         messages.error(request, localise(exc.message))
         return redirect("identify:review")
     except (review.AlreadyDecided, review.ReviewPairNotFound) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, localise(exc.args[0]))
         return redirect("identify:review")
     if merge_id is not None:
         messages.success(
@@ -116,7 +116,7 @@ def undo_merge(request: HttpRequest, customer_id: int, merge_id: int) -> HttpRes
     try:
         merging.unmerge(merge_id=merge_id, actor=request.viewer.username)  # type: ignore[attr-defined]
     except (merging.MergeNotFound, merging.MergeRefused) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, localise(exc.args[0]))
     else:
         messages.success(
             request, _("Merge %(id)s undone: the customers are separate again.") % {"id": merge_id}
