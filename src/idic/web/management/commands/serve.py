@@ -59,7 +59,18 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         summary = demo_service.load_demo(customers=customers, seed=42)
-        self.stdout.write(self.style.SUCCESS(" " + _("done: %(s)s") % {"s": summary}))
+        w = summary.written
+        done = _(
+            "done: %(customers)s customers (%(records)s records), %(transactions)s "
+            "transactions, %(interactions)s interactions in %(seconds).1f s"
+        ) % {
+            "customers": w.customers,
+            "records": w.records,
+            "transactions": w.transactions,
+            "interactions": w.interactions,
+            "seconds": summary.seconds,
+        }
+        self.stdout.write(self.style.SUCCESS(" " + done))
         self.stdout.write(_("Recognising duplicate records (idic resolve) …"), ending="")
         self.stdout.flush()
         report = resolution.resolve()
