@@ -148,6 +148,37 @@ def test_possible_edge_to_a_matched_group_is_unambiguous():
     assert result.groups == [(0, 1, 2)]
 
 
+def test_records_that_each_resemble_the_others_join():
+    # given a person's three sparse records, each possibly the same as the other two
+    triangle = [Edge(0, 1, 0.5), Edge(1, 2, 0.4), Edge(0, 2, 0.5)]
+    # then they join as one
+    assert cluster(range(3), [], possible=triangle).groups == [(0, 1, 2)]
+    # but five look-alikes that all resemble one another are namesakes: none joins
+    five = [Edge(a, b, 0.5) for a in range(5) for b in range(a + 1, 5)]
+    assert len(cluster(range(5), [], possible=five).groups) == 5
+
+
+def test_a_clearly_best_partner_joins_and_a_tie_does_not():
+    # given 0 resembling 1 and 2 equally / then neither joins
+    tie = [Edge(0, 1, 0.6), Edge(0, 2, 0.6)]
+    assert cluster(range(3), [], possible=tie).groups == [(0,), (1,), (2,)]
+    # given 0 far likelier 1 than 2 (odds 9 against 2/3), and 1 and 2 seen apart
+    clear = [Edge(0, 1, 0.9), Edge(0, 2, 0.4)]
+    result = cluster(range(3), [], possible=clear, apart=[(1, 2)])
+    # then 0 joins 1 and 2 stays alone
+    assert result.groups == [(0, 1), (2,)]
+    assert result.used == [Edge(0, 1, 0.9)]
+
+
+def test_a_join_settles_what_was_ambiguous():
+    # given 2 resembling 0 and 1, who turn out to be one person (0's clear best is 1)
+    possible = [Edge(0, 1, 0.9), Edge(0, 2, 0.4)]
+    # then once 0 and 1 are one customer, 2 resembles nobody else and joins them
+    result = cluster(range(3), [], possible=possible)
+    assert result.groups == [(0, 1, 2)]
+    assert result.used == [Edge(0, 1, 0.9), Edge(0, 2, 0.4)]
+
+
 def test_possible_edges_honour_apart_pairs_and_decisions():
     possible = [Edge(0, 1, 0.4)]
     assert cluster(range(2), [], possible=possible, apart=[(0, 1)]).groups == [(0,), (1,)]

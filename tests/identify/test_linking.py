@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from idic.identify.matching import features, linking, model
 from idic.identify.matching import settings as model_settings
@@ -55,6 +57,77 @@ def test_a_shared_home_with_something_personal_is_not_held_back():
     assert not _household(_person(0, "王宁德", **_HOME), _person(1, "玉宁德", **_HOME))
     # and a swapped given name with nothing that disagrees
     assert not _household(_person(0, "唐泽飞", **_HOME), _person(1, "唐飞泽", **_HOME))
+
+
+def test_organisations_at_one_address_are_no_household():
+    # given a firm's two records at one address with one switchboard, names unlike
+    one = features.RecordFacts(0, "城关区社区卫生服务中心", party_type="organisation", **_HOME)
+    two = features.RecordFacts(1, "兰州卫生服务中心", party_type="organisation", **_HOME)
+    # then they are not held back: an organisation has no family
+    assert not _household(one, two)
+
+
+def test_an_email_two_slips_apart_is_personal():
+    # given brothers' names at one home, with one email written with a typo and a swap
+    one = _person(0, "沈宇博", emails=("shenyubo88@163.com",), **_HOME)
+    two = _person(1, "沈宇志", emails=("shneyubo89@163.com",), **_HOME)
+    # then the email makes them one person
+    assert not _household(one, two)
+    # and an email of someone else does not
+    three = _person(2, "沈宇志", emails=("215742011@qq.com",), **_HOME)
+    assert _household(one, three)
+
+
+def test_a_name_that_only_sounds_alike_counts_unless_something_personal_differs():
+    # given 宋平 and 宋萍 at one home with their own emails / then a family is held back
+    ping = _person(0, "宋平", emails=("714670644@qq.com",), **_HOME)
+    assert _household(ping, _person(1, "宋萍", emails=("215742011@qq.com",), **_HOME))
+    # and with another gender too
+    assert _household(
+        _person(0, "宋平", gender="M", **_HOME), _person(1, "宋萍", gender="F", **_HOME)
+    )
+    # but month and day swapped is one birth date written two ways: not held back
+    older = _person(0, "唐泽飞", birth_date="1955-08-10", **_HOME)
+    assert not _household(older, _person(1, "唐飞泽", birth_date="1955-10-08", **_HOME))
+    # and the same characters are one person whatever else differs
+    assert not _household(
+        _person(0, "宋平", emails=("714670644@qq.com",), **_HOME),
+        _person(1, "宋平", emails=("215742011@qq.com",), **_HOME),
+    )
+
+
+def _slips(a: str, b: str) -> int:
+    """Reference: optimal string alignment distance, the textbook table."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "slips"),
+    [
+        ("zhangwei@163.com", "zhangwei@163.com", 0),
+        ("zhangwei@163.com", "zhnagwei@163.com", 1),  # swapped
+        ("zhangwei@163.com", "zhangwe@163.com", 1),  # dropped
+        ("zhangwei@163.com", "xhnagwei@163.com", 2),  # a neighbour key and a swap
+        ("714670644@qq.com", "215742011@qq.com", 3),  # another person: "more than two"
+        ("", "abcd", 3),
+    ],
+)
+def test_slips_between_two_emails(a, b, slips):
+    assert linking.edits(a, b) == slips == min(_slips(a, b), 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.text("abxy", max_size=12), b=st.text("abxy", max_size=12))
+def test_slips_agree_with_the_reference_up_to_the_limit(a, b):
+    assert linking.edits(a, b) == min(_slips(a, b), 3) == linking.edits(b, a)
 
 
 def test_records_without_a_shared_home_are_not_a_household():
@@ -133,3 +206,46 @@ def test_predict_links_refuses_an_apart_level_above_the_threshold():
     frame = _frame(_person(0, "李娜"), _person(1, "李娜"))
     with pytest.raises(model.ModelError, match="apart_below"):
         model.predict_links(frame, _fixed_model(), threshold=0.5, apart_below=0.9)
+
+
+def _weights_model(prior: float, bits: dict[tuple[str, str], float]) -> dict:
+    """Our comparisons with every level worth 0 bits but those in ``bits``."""
+    model_dict = model_settings.settings().create_settings_dict("duckdb")
+    for comparison in model_dict["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            weight = bits.get((comparison["output_column_name"], level["label_for_charts"]), 0)
+            level["m_probability"], level["u_probability"] = 0.1 * 2**weight, 0.1
+    model_dict["probability_two_random_records_match"] = prior
+    return model_dict
+
+
+def test_only_pairs_with_evidence_against_them_are_kept_apart():
+    # given three people named 李娜 in one city, two records each sharing a mobile; A born
+    # 1990, B's birth date unknown, C born 1950; a model where the same name is worth
+    # 3 bits, a mobile 12, another birth date -4, against a prior of about -10 bits
+    born = {"A": "1990-03-07", "B": "", "C": "1950-01-01"}
+    records = [
+        _person(i, "李娜", city="上海", phones=(f"1380000000{i // 2}",), birth_date=born[who])
+        for i, who in enumerate("AABBCC")
+    ]
+    weights = _weights_model(
+        0.001,
+        {
+            ("name", "same name (simplified characters)"): 3,
+            ("contact", "a mobile in common"): 12,
+            ("birth_date", "All other comparisons"): -4,
+        },
+    )
+    # when scored
+    pairs, apart = model.predict_links(_frame(*records), weights, threshold=0.5)
+    # then each person's two records are kept, and every cross pair is unlikely
+    assert set(zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True)) == {
+        (0, 1),
+        (2, 3),
+        (4, 5),
+    }
+    seen = {tuple(sorted(p)) for p in zip(apart["unique_id_l"], apart["unique_id_r"], strict=True)}
+    # and only A and C, whose birth dates differ, are seen apart; B is merely unlikely
+    assert seen == {(a, c) for a in (0, 1) for c in (4, 5)}

@@ -104,6 +104,46 @@ def test_one_wrong_character_and_different_names():
     assert _levels(_person(1, "刘思慧"), _person(2, "王建国"))["name"] == "All other comparisons"
 
 
+def test_two_slips_in_a_three_character_name_keep_two_syllables_in_common():
+    # given 王彤娟 written 玉娟桐 (a look-alike surname and the given name swapped)
+    levels = _levels(_person(1, "王彤娟"), _person(2, "玉娟桐"))
+    # then the pair keeps a level of its own above unrelated names
+    assert levels["name"] == "two of three syllables in common"
+    # and only three-syllable names have the list: two-character names never share it
+    row = features.record_features(_person(3, "王静"))
+    assert row["name_triple"] is None
+    assert features.record_features(_person(4, "王彤娟"))["name_triple"] == ["juan", "tong", "wang"]
+    assert (
+        _levels(_person(5, "王静"), _person(6, "李静"))["name"]
+        != "two of three syllables in common"
+    )
+
+
+def test_employer_is_compared_by_its_core_name():
+    # given one employer written with and without place and legal form
+    one = _person(1, "张庆明", company="北京盛新食品有限公司", city="北京")
+    same = _person(2, "张庆明", company="盛新食品", city="北京")
+    other = _person(3, "张庆明", company="上海航兴科技有限公司", city="北京")
+    # then the pair with one employer agrees, the pair with two disagrees
+    assert _levels(one, same)["company"] == "same employer"
+    assert _levels(one, other)["company"] == "All other comparisons"
+    # and a record without an employer gives no evidence
+    assert _levels(one, _person(4, "张庆明", city="北京"))["company"] == "no data"
+    # and an organisation has no employer of its own
+    firm = features.RecordFacts(5, "盛新食品", party_type="organisation", company="盛新食品")
+    assert features.record_features(firm)["company"] is None
+
+
+def test_email_two_slips_apart_is_its_own_level():
+    # given an email written with a neighbouring key and two letters swapped
+    one = _person(1, "赵文亮", emails=("zhaowenliang1535707@gmail.com",))
+    two = _person(2, "赵雯亮", emails=("hzaowenliang1535707@gmail.com",))
+    three = _person(3, "赵雯亮", emails=("hzaiwenliang1535707@gmail.com",))
+    # then one slip and two slips are two levels
+    assert _levels(one, two)["email"] == "email differs by a slip"
+    assert _levels(one, three)["email"] == "email differs by two slips"
+
+
 def test_organisation_names_lose_city_legal_form_and_brackets():
     # given three ways to write one firm / then one core name
     forms = ["深圳市华信科技有限公司", "华信科技（深圳）有限公司", "華信科技"]

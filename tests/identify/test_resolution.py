@@ -12,8 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from idic.identify.management.commands.resolve import _step_label
 from idic.identify.models import ContactPoint, Customer, MergeRecord, ReviewPair, SourceRecord
 from idic.identify.services import demo, imports, recognize, resolution, review
+from idic.identify.services.resolution_records import load_records
 
 CUSTOMERS = 400
 SEED = 11
@@ -106,6 +108,7 @@ def test_resolve_finds_the_duplicates_and_keeps_families_apart(demo_truth, data_
         "id_key",
         "email",
         "member_card",
+        "company",
         "contact",
     }
     # and possible matches wait for a person, with their evidence
@@ -256,3 +259,73 @@ def test_command_prints_a_summary_and_one_json_line(demo_truth, data_dir):
     # and a bad threshold is refused with the reason
     with pytest.raises(CommandError, match="above threshold_match"):
         call_command("resolve", "--match-threshold", "0.4", stdout=out, stderr=err)
+
+
+@pytest.mark.django_db
+def test_each_step_is_named_before_its_work_runs(demo_truth, data_dir, monkeypatch):
+    # given a progress callback, and each step's work noting when it runs
+    events: list[tuple[str, ...]] = []
+    work = {
+        "features": (resolution.features, "feature_frame"),
+        "train": (resolution.model, "train"),
+        "predict": (resolution.model, "predict_links"),
+        "cluster": (resolution, "_plan"),
+        "merge": (resolution.merging, "merge_groups"),
+        "review": (resolution.review, "enqueue_pair"),
+        "save": (resolution, "_save_model"),
+    }
+    for step, (owner, name) in work.items():
+        real = getattr(owner, name)
+
+        def noted(*args, _step=step, _real=real, **kwargs):
+            events.append(("work", _step))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, noted)
+    # when resolved
+    resolution.resolve(progress=lambda step, done, total: events.append((step, str(done))))
+    # then every step was reported as begun (nothing done yet) before its work ran
+    for step in work:
+        ran = events.index(("work", step))
+        named = events.index((step, "0"))
+        assert named < ran, (step, events[: ran + 1])
+        # and ended with its count after the work
+        assert any(e[0] == step and e[1] != "0" for e in events[ran:]) or step == "review"
+    # and reading the records is named before the first record is counted
+    assert events[0] == ("load", "0")
+
+
+@pytest.mark.django_db
+def test_command_shows_the_step_under_way(demo_truth, data_dir, monkeypatch):
+    # given `idic resolve` whose training looks at what the terminal shows meanwhile
+    out, err = StringIO(), StringIO()
+    shown: list[str] = []
+    real = resolution.model.train
+
+    def train(*args, **kwargs):
+        shown.append(err.getvalue())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(resolution.model, "train", train)
+    # when it runs
+    call_command("resolve", "--dry-run", stdout=out, stderr=err)
+    # then while the model trains, the last bar drawn is training's, nothing of it done
+    last_bar = shown[0].rsplit("\n", 1)[-1]
+    assert _step_label("train") in last_bar and "0/1" in last_bar
+    assert _step_label("predict") not in shown[0]
+
+
+@pytest.mark.django_db
+def test_records_are_read_with_their_employer(demo_truth):
+    # given demo records, some of them keeping the customer's employer
+    employed = {
+        pk: payload["company"]
+        for pk, payload in SourceRecord.objects.values_list("id", "payload")
+        if payload.get("company")
+    }
+    assert employed
+    # when read for resolution
+    loaded = load_records()
+    # then each record's facts carry its employer, and the others none
+    company = {facts.record_id: facts.company for facts in loaded.facts}
+    assert {pk: c for pk, c in company.items() if c} == employed

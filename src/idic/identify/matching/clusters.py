@@ -24,8 +24,10 @@ non-match decision, so a sparse record that resembles two people cannot chain th
 one customer; an edge refused on their account is reported in ``blocked`` too, but no
 conflict is raised when earlier links already join them. *Possible* edges (between the
 review and the match threshold) are joined last, and only where they are unambiguous:
-the two components are each other's only possible partner, and the join keeps every
-pair apart that must be.
+the components they link resemble one another and nobody else (each two of them have a
+possible edge; two components that are each other's only partner are the simplest
+case), or two components are each other's clearly best partner (the runner-up is at
+most half as likely, in odds); and the join keeps every pair apart that must be.
 
 Without decisions, apart pairs and possible edges the clusters are exactly the
 connected components of the edges.
@@ -33,7 +35,8 @@ connected components of the edges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 
@@ -198,20 +201,105 @@ def cluster(
     )
 
 
+# The most components one group of possible edges may join: a person's records in
+# three sources. A larger group of look-alikes is more likely several namesakes (measured
+# on the demo data with bench/identify_cn.py: 3 and 4 do as well).
+MOST_ALIKE = 3
+
+
+def _alike_groups(linked: dict[int, set[int]]) -> dict[int, bool]:
+    """For each component with a possible partner, whether its group (the components
+    reachable through possible edges) is unambiguous: at most :data:`MOST_ALIKE`
+    components, each with a possible edge to every other one."""
+    unambiguous: dict[int, bool] = {}
+    for root in linked:
+        if root in unambiguous:
+            continue
+        members, stack = {root}, [root]
+        while stack:
+            for other in linked[stack.pop()]:
+                if other not in members:
+                    members.add(other)
+                    stack.append(other)
+        clique = len(members) <= MOST_ALIKE and all(linked[m] >= members - {m} for m in members)
+        unambiguous.update(dict.fromkeys(members, clique))
+    return unambiguous
+
+
 def _join_unambiguous(joiner: _Joiner, possible: Iterable[Edge], used: list[Edge]) -> None:
-    """Join the possible edges whose two components have no other possible partner."""
-    find = joiner.sets.find
+    """Join the possible edges where they are unambiguous. First the groups of
+    :func:`_alike_groups`: two components that resemble each other and nobody else, or a
+    person's three sparse records that each resemble the other two. Then two components
+    that are each other's clearly best partner (:func:`_clear_best`). A join can settle
+    what was ambiguous (a record that resembled two records of one person), so this
+    repeats until nothing joins. A component that resembles two others about as much,
+    which do not resemble each other, joins neither."""
     edges = [Edge(*_pair(e.left, e.right), e.probability) for e in possible if e.left != e.right]
-    partners: dict[int, set[int]] = {}
+    edges.sort(key=lambda e: (-e.probability, e.left, e.right))
+    while _join_round(joiner, edges, used):
+        pass
+
+
+def _join_round(joiner: _Joiner, edges: list[Edge], used: list[Edge]) -> bool:
+    """One round of :func:`_join_unambiguous`; whether anything joined."""
+    find = joiner.sets.find
+    linked: dict[int, set[int]] = {}
     for edge in edges:
         ra, rb = find(edge.left), find(edge.right)
         if ra != rb:
-            partners.setdefault(ra, set()).add(rb)
-            partners.setdefault(rb, set()).add(ra)
-    for edge in sorted(edges, key=lambda e: (-e.probability, e.left, e.right)):
-        ra, rb = find(edge.left), find(edge.right)
-        if ra == rb or partners.get(ra) != {rb} or partners.get(rb) != {ra}:
+            linked.setdefault(ra, set()).add(rb)
+            linked.setdefault(rb, set()).add(ra)
+    unambiguous = _alike_groups(linked)
+    joined = False
+    for edge in edges:
+        # a join keeps one of the two roots, so a root's group is still known
+        root = find(edge.left)
+        if root == find(edge.right) or not unambiguous.get(root, False):
             continue
         if joiner.allowed(edge.left, edge.right):
             joiner.join(edge.left, edge.right)
             used.append(edge)
+            joined = True
+    for edge in _clear_best(find, edges):
+        if joiner.allowed(edge.left, edge.right):
+            joiner.join(edge.left, edge.right)
+            used.append(edge)
+            joined = True
+    return joined
+
+
+# A possible partner is clearly the best when the runner-up's odds of a match are at
+# most 1/CLEAR_BEST of its own (measured on the demo data with bench/identify_cn.py:
+# 1.5 to 4 do about as well).
+CLEAR_BEST = 2.0
+
+
+def _odds(probability: float) -> float:
+    return probability / (1.0 - probability) if probability < 1.0 else math.inf
+
+
+def _clear_best(find: Callable[[int], int], edges: list[Edge]) -> list[Edge]:
+    """The strongest edge between each two components that are each other's clearly best
+    possible partner: for both, the runner-up's odds are at most 1/:data:`CLEAR_BEST`
+    of theirs (a tie is never clear)."""
+    best: dict[int, dict[int, Edge]] = {}
+    for edge in edges:
+        ra, rb = find(edge.left), find(edge.right)
+        if ra == rb:
+            continue
+        for root, other in ((ra, rb), (rb, ra)):
+            known = best.setdefault(root, {}).get(other)
+            if known is None or edge.probability > known.probability:
+                best[root][other] = edge
+    chosen: dict[int, tuple[int, Edge]] = {}
+    for root, partners in best.items():
+        ranked = sorted(partners.items(), key=lambda item: -item[1].probability)
+        partner, edge = ranked[0]
+        runner_up = ranked[1][1].probability if len(ranked) > 1 else 0.0
+        if _odds(edge.probability) >= CLEAR_BEST * _odds(runner_up):
+            chosen[root] = (partner, edge)
+    return [
+        edge
+        for root, (partner, edge) in sorted(chosen.items())
+        if root < partner and chosen.get(partner, (None,))[0] == root
+    ]

@@ -7,7 +7,8 @@ columns, :func:`feature_frame` into a pandas table with one row per record:
 - ``name_key``: the name in simplified characters (an organisation: its core name);
 - ``name_pinyin``: toneless pinyin tokens in sorted order (张伟 = 章伟 = Wei Zhang);
   ``name_sound`` the same as ``surname given`` for string similarity;
-  ``name_syllables`` the sorted syllables (周东德 = 周德东);
+  ``name_syllables`` the sorted syllables (周东德 = 周德东), and ``name_triple`` the
+  same as a list for a name of three syllables (王彤娟 and 玉桐娟 share two of them);
 - ``phones``: every phone of the record in E.164, old numbers included; ``phone``
   the first of them; ``mobiles`` the Chinese mobile numbers among them;
 - ``email``, ``email_user`` (the part before ``@``);
@@ -16,7 +17,8 @@ columns, :func:`feature_frame` into a pandas table with one row per record:
   record gives none of its own;
 - ``birth_date`` (ISO), ``birth_year``; ``gender`` (``M``/``F``);
 - ``province``, ``city``, ``district``, ``street`` from the address splitter;
-- ``member_card``.
+- ``member_card``; ``company``, a person's employer as its core name (without legal
+  form, brackets, or the record's own province and city: :func:`names.organisation_core`).
 
 Missing values are ``None`` so the model treats them as "no evidence".
 """
@@ -45,8 +47,9 @@ _ORGANISATION_WORDS = frozenset(
 _MOBILE = re.compile(r"^\+861[3-9]\d{9}$")
 COLUMNS = (
     "unique_id", "party_type", "name_key", "name_pinyin", "name_sound", "name_syllables",
+    "name_triple",
     "phones", "mobiles", "phone", "email", "email_user", "id_key", "id_valid", "birth_date", "birth_year", "gender", "member_card",
-    "province", "city", "district", "street",
+    "company", "province", "city", "district", "street",
 )  # fmt: skip
 
 
@@ -64,6 +67,7 @@ class RecordFacts:
     id_number: str = ""
     id_digest: str = ""  # when given, compared instead of the ID number itself
     member_card: str = ""
+    company: str = ""  # a person's employer
     province: str = ""
     city: str = ""
     district: str = ""
@@ -145,6 +149,16 @@ def _address(province: str, city: str, district: str, address: str) -> addresses
     return addresses.address_parts(province, city, district, address)
 
 
+@lru_cache(maxsize=1 << 16)
+def _employer(company: str, province: str, city: str) -> str | None:
+    return (names.organisation_core(company, province, city) or None) if company else None
+
+
+def _triple(syllables: str | None) -> list[str] | None:
+    parts = syllables.split(" ") if syllables else []
+    return parts if len(parts) == 3 else None
+
+
 def record_features(facts: RecordFacts) -> dict:
     """One row of comparison columns (see the module docstring) for ``facts``."""
     place = _address(facts.province, facts.city, facts.district, facts.address)
@@ -170,6 +184,7 @@ def record_features(facts: RecordFacts) -> dict:
         "name_pinyin": name_keys[1],
         "name_sound": name_keys[2],
         "name_syllables": name_keys[3],
+        "name_triple": _triple(name_keys[3]) if facts.party_type != ORGANISATION else None,
         "phones": phones or None,
         "mobiles": [p for p in phones if _MOBILE.match(p)] or None,
         "phone": phones[0] if phones else None,
@@ -181,6 +196,11 @@ def record_features(facts: RecordFacts) -> dict:
         "birth_year": birth[:4] if birth else None,
         "gender": gender,
         "member_card": card or None,
+        "company": (
+            _employer(facts.company, place.province, place.city)
+            if facts.party_type != ORGANISATION
+            else None
+        ),
         "province": place.province or None,
         "city": place.city or None,
         "district": place.district or None,
@@ -202,6 +222,7 @@ def facts_from_row(record_id: int, row: dict[str, str]) -> RecordFacts:
         emails=(get("email") or "",),
         id_number=get("id_number") or "",
         member_card=get("member_card") or "",
+        company=get("company") or "",
         province=get("province") or "",
         city=get("city") or "",
         district=get("district") or "",

@@ -6,20 +6,24 @@ name often differs from one's own in a single character. Whatever the model says
 records that share a *home* and agree on nothing *personal* are never merged by
 themselves; they go to the review queue. Home: the same street address in the same
 city, or a phone in common that is not a mobile (a landline rings for the whole
-family). Personal: the name's sound, a given name of two characters (a slip in the
-surname, 王宁德 → 玉宁德, does not make a relative; 李悦 and 王悦 may be mother and
-daughter), the birth date, the ID number, the email, the member card
-or a mobile in common; the name's syllables in another order count only
-when birth date, email and gender do not disagree (brothers 泽飞 and 飞泽 share them).
+family). Personal: the name in the same characters, the birth date, the ID number, the
+member card, a mobile in common, or an email at most two slips apart. A name that is
+alike without being the same — the same sound (宋平, 宋萍), the syllables in another
+order (泽飞, 飞泽), a given name of two characters under another surname (a slip in the
+surname, 王宁德 → 玉宁德; 李悦 and 王悦 may be mother and daughter) — counts only when
+nothing personal differs: birth date (month and day swapped is the same date), ID
+number, member card, gender, or an email more than two slips away. Organisations have
+no family.
 
 Then :func:`decide` clusters the pairs (:mod:`clusters`): pairs at or above the match
 threshold are joined strongest first; pairs the model scores below
-:data:`model.APART_BELOW` keep their records apart; pairs from :data:`POSSIBLE_AT` up
-to the match threshold join only where unambiguous — the two sides have no other such
+:data:`model.APART_BELOW` with a field against them keep their records apart; pairs
+from :data:`POSSIBLE_AT` up to the match threshold join only where unambiguous — the
+records resemble one another and nobody else, or are each other's clearly best
 partner. A record that holds little (a call-centre record: a name, a phone, a city)
-shares only its name and city with the person's other records; that evidence is
-too weak to merge on when the name is common, but it is enough when nobody else in
-the base resembles the record. Pure: no Django, no database.
+shares only its name and city with the person's other records; that evidence is too
+weak to merge on when the name is common, but it is enough when nobody else in the
+base resembles the record. Pure: no Django, no database.
 """
 
 from __future__ import annotations
@@ -30,16 +34,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from idic.identify.matching import clusters, names
+from idic.identify.matching import clusters, features, names
 
 # the least probability of a pair that joins when unambiguous (measured on the demo
 # data with bench/identify_cn.py: 0.1 to 0.3 do about as well)
 POSSIBLE_AT = 0.2
-_PERSONAL = ("name_pinyin", "birth_date", "id_key", "email", "member_card")
-_CHECKED = ("birth_date", "email", "gender")  # what must not disagree for syllables
+_PERSONAL = ("name_key", "birth_date", "id_key", "email", "member_card")
+_DIFFERENT = ("birth_date", "id_key", "member_card", "gender")  # besides the email
 _NEEDED = (
-    "unique_id", "street", "city", "phones", "mobiles", "name_key", "name_syllables", "gender",
-    *_PERSONAL,
+    "unique_id", "party_type", "street", "city", "phones", "mobiles", "name_pinyin",
+    "name_syllables", "gender", *_PERSONAL,
 )  # fmt: skip
 
 
@@ -64,6 +68,64 @@ def _same_given(a: object, b: object) -> bool:
     return a[1:] == b[1:] and not names.is_latin(a) and not names.is_latin(b)
 
 
+def edits(a: str, b: str, *, limit: int = 2) -> int:
+    """The number of slips between two strings (a character replaced, added or dropped,
+    or two neighbours swapped), counted up to ``limit + 1``: the optimal string
+    alignment distance, over the band of the table within ``limit`` of its diagonal."""
+    if a == b:
+        return 0
+    big = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return big
+    width = len(b)
+    before: list[int] = []
+    row = [min(j, big) for j in range(width + 1)]
+    for i in range(1, len(a) + 1):
+        current = [big] * (width + 1)
+        current[0] = min(i, big)
+        low, high = max(1, i - limit), min(width, i + limit)
+        x = a[i - 1]
+        for j in range(low, high + 1):
+            y = b[j - 1]
+            cost = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, before[j - 2] + 1)
+            current[j] = min(cost, big)
+        if current[0] >= big and min(current[low : high + 1]) >= big:
+            return big
+        before, row = row, current
+    return row[width]
+
+
+def _alike_emails(a: object, b: object) -> bool:
+    """Two email addresses at most two slips apart (a typo and a swap)."""
+    return isinstance(a, str) and isinstance(b, str) and edits(a, b) <= 2
+
+
+def _swapped(a: object, b: object) -> bool:
+    """Two ISO dates with month and day swapped."""
+    return (
+        isinstance(a, str)
+        and isinstance(b, str)
+        and a[:4] == b[:4]
+        and a[5:7] == b[8:10]
+        and a[8:10] == b[5:7]
+    )
+
+
+def _known(left: pd.DataFrame, right: pd.DataFrame, column: str) -> np.ndarray:
+    return left[column].notna().to_numpy() & right[column].notna().to_numpy()
+
+
+def _equal(left: pd.DataFrame, right: pd.DataFrame, column: str) -> np.ndarray:
+    return _known(left, right, column) & (left[column].to_numpy() == right[column].to_numpy())
+
+
+def _pairwise(test, left: pd.DataFrame, right: pd.DataFrame, column: str) -> np.ndarray:
+    values = zip(left[column].to_numpy(), right[column].to_numpy(), strict=True)
+    return np.fromiter((test(a, b) for a, b in values), dtype=bool, count=len(left))
+
+
 def household_pairs(pairs: pd.DataFrame, frame: pd.DataFrame) -> set[tuple[int, int]]:
     """The pairs (``unique_id_l``, ``unique_id_r``) of ``pairs`` whose records share a
     home and agree on nothing personal (see the module docstring); ``frame`` holds the
@@ -79,30 +141,25 @@ def household_pairs(pairs: pd.DataFrame, frame: pd.DataFrame) -> set[tuple[int, 
     right_ids = [int(v) for v in pairs["unique_id_r"]]
     left = rows.loc[left_ids]
     right = rows.loc[right_ids]
-    same_street = (
-        left["street"].notna().to_numpy()
-        & (left["street"].to_numpy() == right["street"].to_numpy())
-        & (left["city"].to_numpy() == right["city"].to_numpy())
+    same_street = _equal(left, right, "street") & (
+        left["city"].to_numpy() == right["city"].to_numpy()
     )
-    personal = np.zeros(len(pairs), dtype=bool)
+    # what only one person has: the same characters of the name, birth date, ID number,
+    # member card, an email at most two slips apart; organisations have no family
+    personal = left["party_type"].to_numpy() == features.ORGANISATION
     for column in _PERSONAL:
-        personal |= left[column].notna().to_numpy() & (
-            left[column].to_numpy() == right[column].to_numpy()
-        )
-    syllables = left["name_syllables"].notna().to_numpy() & (
-        left["name_syllables"].to_numpy() == right["name_syllables"].to_numpy()
-    )
-    for column in _CHECKED:
-        syllables &= ~(
-            left[column].notna().to_numpy()
-            & right[column].notna().to_numpy()
-            & (left[column].to_numpy() != right[column].to_numpy())
-        )
-    personal |= syllables
-    personal |= [
-        _same_given(a, b)
-        for a, b in zip(left["name_key"].to_numpy(), right["name_key"].to_numpy(), strict=True)
-    ]
+        personal |= _equal(left, right, column)
+    personal |= _pairwise(_alike_emails, left, right, "email")
+    # a name alike but not the same: relatives' names may sound alike, so it counts only
+    # when nothing personal disagrees
+    alike = _equal(left, right, "name_pinyin") | _equal(left, right, "name_syllables")
+    alike |= _pairwise(_same_given, left, right, "name_key")
+    disagree = np.zeros(len(pairs), dtype=bool)
+    for column in _DIFFERENT:
+        disagree |= _known(left, right, column) & ~_equal(left, right, column)
+    disagree &= ~_pairwise(_swapped, left, right, "birth_date")
+    disagree |= _known(left, right, "email") & ~_pairwise(_alike_emails, left, right, "email")
+    personal |= alike & ~disagree
     for i, (a, b) in enumerate(zip(left_ids, right_ids, strict=True)):
         if personal[i]:
             continue

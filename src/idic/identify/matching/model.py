@@ -26,8 +26,11 @@ from idic.identify.matching import settings as model_settings
 ENGINES = ("duckdb", "spark")
 M_FLOOR = 0.002  # the least share of true matches any level is assumed to hold
 U_FLOOR = 1e-7  # the least share of random pairs
-# below this match probability two records are different people: never one customer
+# below this match probability, with fields that disagree by this many bits in all, two
+# records are different people: never one customer. A pair that is merely unlikely (a
+# sparse record whose name differs by one character: little evidence either way) is not.
 APART_BELOW = 0.01
+APART_EVIDENCE = 1.0
 _QUIET = logging.ERROR
 
 
@@ -162,8 +165,10 @@ def predict_links(
     engine: str = "duckdb",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`predict`, and the blocked pairs scored below ``apart_below`` whose two
-    records both appear in a kept pair (``unique_id_l``, ``unique_id_r``): records the
-    model sees as different people, which clustering must not chain into one."""
+    records both appear in a kept pair and whose disagreeing fields weigh
+    :data:`APART_EVIDENCE` bits or more against a match (``unique_id_l``,
+    ``unique_id_r``): records the model sees as different people, which clustering must
+    not chain into one."""
     if not 0.0 <= threshold <= 1.0:
         raise ModelError(f"threshold must be between 0 and 1, not {threshold}")
     if apart_below is not None and not 0.0 <= apart_below <= threshold:
@@ -186,6 +191,7 @@ def predict_links(
             f"select * from {scored} where match_probability >= {float(threshold)!r}",
             output_type="pandas",
         )
+        against = _evidence_against(model, set(table.columns))
         apart = linker.misc.query_sql(
             f"""
             with kept as (
@@ -195,12 +201,27 @@ def predict_links(
                 select unique_id_l as id from kept union select unique_id_r from kept
             )
             select unique_id_l, unique_id_r from {scored}
-            where match_probability < {float(apart_below)!r}
+            where match_probability < {float(apart_below)!r} and {against}
               and unique_id_l in (select id from ids) and unique_id_r in (select id from ids)
             """,
             output_type="pandas",
         )
     return _tidy(table), apart
+
+
+def _evidence_against(model: dict[str, Any], columns: set[str]) -> str:
+    """The SQL condition "the fields that disagree weigh :data:`APART_EVIDENCE` bits or
+    more against a match", over the scored pairs' ``mw_<field>`` columns; true when the
+    model keeps no weights per field (a low probability must then do)."""
+    weights = [
+        f"mw_{c['output_column_name']}"
+        for c in model["comparisons"]
+        if f"mw_{c['output_column_name']}" in columns
+    ]
+    if not weights:
+        return "true"
+    total = " + ".join(f"least(coalesce({w}, 0), 0)" for w in weights)
+    return f"({total}) <= {-APART_EVIDENCE!r}"
 
 
 def _tidy(table: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ RECOGNITION_LEVELS: dict[str, dict[str, tuple[str, ...]]] = {
         "pinyin": ("same pinyin", "same syllables, another order"),
         "similar": (
             "one character differs",
+            "two of three syllables in common",
             "same surname, other one-character given name",
             "Jaro-Winkler distance of name_sound >= 0.92",
             "Jaro-Winkler distance of name_sound >= 0.8",
@@ -47,6 +48,7 @@ RECOGNITION_LEVELS: dict[str, dict[str, tuple[str, ...]]] = {
         "exact": ("Exact match on email",),
         "different": (
             "email differs by a slip",
+            "email differs by two slips",
             "same user name, another domain",
             "All other comparisons",
         ),

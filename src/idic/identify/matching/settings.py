@@ -100,6 +100,10 @@ def _name() -> cl.CustomComparison:
                 label_for_charts="same syllables, another order"
             ),
             cll.CustomLevel(_ONE_CHARACTER, label_for_charts="one character differs"),
+            # two slips at once (a look-alike character and a swap, 王彤娟 → 玉娟桐)
+            cll.ArrayIntersectLevel("name_triple", 2).configure(
+                label_for_charts="two of three syllables in common"
+            ),
             cll.CustomLevel(
                 _OTHER_GIVEN, label_for_charts="same surname, other one-character given name"
             ),
@@ -136,6 +140,15 @@ def _birth_date() -> cl.CustomComparison:
     )
 
 
+def _email_slips(slips: int):
+    """At most ``slips`` slips apart; the edit distance is computed only for addresses of
+    about the same length (most pairs are not, and the distance is the dear part)."""
+    return cll.And(
+        cll.CustomLevel(f"abs(length(email_l) - length(email_r)) <= {slips}"),
+        cll.DamerauLevenshteinLevel("email", slips),
+    )
+
+
 def _email() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="email",
@@ -144,9 +157,8 @@ def _email() -> cl.CustomComparison:
             cll.ExactMatchLevel("email"),
             # a slip of one key or two letters swapped; not mere similarity, since
             # addresses are often built from the name (zhangwei1984@…, zhangwei88@…)
-            cll.DamerauLevenshteinLevel("email", 1).configure(
-                label_for_charts="email differs by a slip"
-            ),
+            _email_slips(1).configure(label_for_charts="email differs by a slip"),
+            _email_slips(2).configure(label_for_charts="email differs by two slips"),
             cll.ExactMatchLevel("email_user").configure(
                 label_for_charts="same user name, another domain"
             ),
@@ -226,6 +238,7 @@ def comparisons() -> list[cl.CustomComparison]:
         _exact("id_key", "ID number"),
         _email(),
         _exact("member_card", "member card"),
+        _exact("company", "employer"),
         _contact(),
     ]
 

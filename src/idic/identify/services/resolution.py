@@ -101,13 +101,23 @@ def _check(threshold_match: float, threshold_review: float, engine: str) -> None
 
 
 class _Clock:
+    """Times the steps of a run and reports them: a step's name as it begins, so the
+    progress bar names the work under way, and its count when it ends."""
+
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
         self.seconds: dict[str, float] = {}
         self.started = time.perf_counter()
         self.last = self.started
 
+    def begin(self, name: str, total: int | None = 1) -> None:
+        """Report that step ``name`` starts (nothing of it done yet)."""
+        self.last = time.perf_counter()
+        if self.progress:
+            self.progress(name, 0, total)
+
     def step(self, name: str, done: int = 1, total: int | None = 1) -> None:
+        """Report that step ``name`` ended, and keep its time since it began."""
         now = time.perf_counter()
         self.seconds[name] = round(now - self.last, 3)
         self.last = now
@@ -147,17 +157,21 @@ def resolve(
             "import customers first (idic import customers FILE, or idic demo)"
         )
     clock.step("load", len(loaded.facts), len(loaded.facts))
+    clock.begin("features", len(loaded.facts))
     frame = features.feature_frame(loaded.facts)
     clock.step("features", len(frame), len(frame))
+    clock.begin("train")
     try:
         trained = model.train(frame, engine=engine)
     except model.ModelError as exc:
         raise ResolveError(str(exc)) from exc
     clock.step("train")
+    clock.begin("predict", None)
     pairs, apart = model.predict_links(
         frame, trained, threshold=min(threshold_review, linking.POSSIBLE_AT), engine=engine
     )
     clock.step("predict", len(pairs), len(pairs))
+    clock.begin("cluster", None)
     scored = _Scored(pairs, apart, frame, threshold_match, threshold_review, trained)
     plan = _plan(scored, loaded.customer_of, decided=review.decisions())
     clock.step("cluster", len(plan.merges), len(plan.merges))
@@ -189,6 +203,7 @@ def resolve(
                 report.clusters = len(plan.merges)
                 report.links_refused, report.conflicts = plan.refused, plan.conflicts
             _apply(plan, report, actor=actor, threshold_match=threshold_match, clock=clock)
+        clock.begin("save")
         _save_model(trained, report)
         clock.step("save")
     clock.total()
@@ -302,6 +317,7 @@ def _apply(
     """Merge and queue (inside the caller's transaction)."""
     reason = f"batch identity resolution (match probability ≥ {threshold_match})"
     done = 0
+    clock.begin("merge", len(plan.merges))
     for start in range(0, len(plan.merges), merging.MAX_GROUPS):
         chunk = plan.merges[start : start + merging.MAX_GROUPS]
         results = merging.merge_groups(
@@ -320,6 +336,7 @@ def _apply(
         if clock.progress:
             clock.progress("merge", done, len(plan.merges))
     clock.step("merge", len(plan.merges), len(plan.merges))
+    clock.begin("review", len(plan.review))
     for done, (left, right, probability, evidence) in enumerate(plan.review, start=1):
         review.enqueue_pair(
             left_record_id=left,

@@ -33,6 +33,8 @@ def _text(payload: dict, key: str) -> str:
 def load_records(*, progress: Callable[[int, int | None], None] | None = None) -> LoadedRecords:
     """Every source record as :class:`RecordFacts`, and which customer each belongs to."""
     total = SourceRecord.objects.count()
+    if progress:
+        progress(0, total)  # the step is under way: name it before the long read
     phones: dict[int, list[str]] = {}
     emails: dict[int, list[str]] = {}
     contacts = ContactPoint.objects.filter(
@@ -72,6 +74,7 @@ def load_records(*, progress: Callable[[int, int | None], None] | None = None) -
                 id_number=id_number,
                 id_digest=id_digest,
                 member_card=cards.get(record_id) or _text(payload, "member_card"),
+                company=_text(payload, "company"),
                 province=_text(payload, "province"),
                 city=_text(payload, "city"),
                 district=_text(payload, "district"),
