@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from idic.identify import normalise
@@ -123,3 +123,49 @@ def test_any_mobile_normalises_idempotently(mobile):
     once = normalise.normalise_phone(mobile)
     assert once == "+86" + mobile
     assert normalise.normalise_phone(once) == once
+
+
+_PHONE_CHARS = st.sampled_from("0123456789 +-()./\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f86a")
+_SEPARATORS = st.sampled_from(["", " ", "-", ".", "/", "\t", "\x1f", " - "])
+
+
+@st.composite
+def _written_phones(draw):
+    """Mobiles and landlines as people type them: prefixes, separators, brackets."""
+    if draw(st.booleans()):
+        prefix = draw(st.sampled_from(["", "+86", "0086", "86", "+86 ", "(+86)"]))
+        digits = draw(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+        groups = [digits[:3], digits[3:7], digits[7:]]
+    else:
+        prefix = draw(st.sampled_from(["", "(", "+86 (0)"]))
+        digits = draw(st.from_regex(r"0[1-9][0-9]{9,10}", fullmatch=True))
+        groups = [digits[:4], digits[4:]]
+    sep = draw(_SEPARATORS)
+    return prefix + sep.join(groups) + draw(st.sampled_from(["", " ", ")"]))
+
+
+@settings(max_examples=300)
+@given(
+    _written_phones()
+    | st.text(_PHONE_CHARS, max_size=24)
+    | st.text(st.characters(max_codepoint=127), max_size=24)
+)
+def test_ascii_phones_take_the_fast_path_to_the_same_result(raw):
+    # given ASCII text (the fast path) and the same text made non-ASCII by a middle dot,
+    # which the general path (full folding, then dropping junk) removes again
+    general = raw + "·"
+    # when both are normalised
+    outcomes = []
+    for text in (raw, general):
+        try:
+            outcomes.append(normalise.normalise_phone(text))
+        except InvalidValue:
+            outcomes.append(InvalidValue)
+    # then they agree: the same E.164 number, or both rejected
+    assert outcomes[0] == outcomes[1]
+
+
+def test_id_check_digit_needs_seventeen_digits():
+    # given fewer than 17 digits / then no check digit is made up
+    with pytest.raises(ValueError, match="17"):
+        normalise.id_check_digit("1101051949123100")

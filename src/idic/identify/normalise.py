@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 from idic.identify.reasons import reason
 
@@ -19,6 +20,12 @@ _PHONE_JUNK = re.compile(r"[\s\-().·/]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _CN_LANDLINE = re.compile(r"^0[1-9]\d{8,10}$")
+# For ASCII text, folding and then dropping the junk of a phone number is deleting every
+# white-space character (as ``\s`` and :meth:`str.isspace` know them) and ``-().·/``: one
+# ``str.translate`` instead of two regular-expression passes (an import makes millions).
+_ASCII_PHONE_JUNK = str.maketrans(
+    "", "", "".join(c for c in map(chr, range(128)) if c.isspace()) + "-()./"
+)
 
 
 class InvalidValue(ValueError):
@@ -51,7 +58,7 @@ def normalise_phone(raw: str, default_country: str = "86") -> str:
     ``+`` or ``00`` introduce an international number; ``86`` before a mobile is the
     country code. Anything else is taken as a national number of ``default_country``.
     """
-    text = _PHONE_JUNK.sub("", fold(raw))
+    text = raw.translate(_ASCII_PHONE_JUNK) if raw.isascii() else _PHONE_JUNK.sub("", fold(raw))
     if not text:
         raise InvalidValue(reason("empty phone number"))
     if text.startswith("+"):
@@ -120,8 +127,9 @@ _ID_CHECK = "10X98765432"
 
 def id_check_digit(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
+    if len(first17) != len(_ID_WEIGHTS):
+        raise ValueError("an ID number's check digit needs exactly its first 17 digits")
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)

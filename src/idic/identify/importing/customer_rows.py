@@ -9,6 +9,7 @@ through :mod:`idic.identify.normalise`; coded columns accept their Chinese names
 from __future__ import annotations
 
 import datetime as dt
+from itertools import compress
 from typing import NamedTuple
 
 from idic.identify import normalise
@@ -234,13 +235,15 @@ class CustomerRowParser:
         self.plain = frozenset(_PARSED) & given
         # only the columns this file has are looked at, row after row
         self.limits = [(c, n) for c, n in MAX_LENGTH.items() if c in given]
+        # a row none of whose values is longer than this needs no length check
+        self.shortest_limit = min((n for _, n in self.limits), default=0)
         self.coded = [(c, t) for c, t in _CODED.items() if c in given]
         self.attribute_columns = [(c, g) for c, g in ATTRIBUTE_GROUP_OF.items() if c in given]
         self.address_parts = [c for c in ("province", "city", "district", "address") if c in given]
 
     def parse(self, row: int, cells: list[str]) -> CustomerRecord | list[RowError]:
         # the cells as written, empty ones left out (the payload kept of the record)
-        raw = {name: text for name, text in zip(self.names, cells, strict=False) if text}
+        raw = dict(compress(zip(self.names, cells, strict=False), cells))
         errors: list[RowError] = []
         # free text is cleaned here; phones, emails, IDs, dates and codes by their parsers
         plain = self.plain
@@ -254,10 +257,11 @@ class CustomerRowParser:
         for column in REQUIRED:
             if not val.get(column):
                 fail(column, required(column))
-        for column, limit in self.limits:
-            text = val.get(column)
-            if text and len(text) > limit:
-                fail(column, too_long(column, len(text), limit))
+        if max(map(len, val.values()), default=0) > self.shortest_limit:
+            for column, limit in self.limits:
+                text = val.get(column)
+                if text and len(text) > limit:
+                    fail(column, too_long(column, len(text), limit))
         parts = [val[c] for c in self.address_parts if c in val]
         if sum(map(len, parts)) + len(parts) - 1 > MAX_LENGTH["address"]:
             fail(
@@ -266,10 +270,9 @@ class CustomerRowParser:
             )
         coded: dict[str, str] = {}
         for column, (table, codes) in self.coded:
-            text = val.get(column)
-            if text:
+            if column in val:  # every value in ``val`` is non-empty
                 try:
-                    coded[column] = choice(text, table, codes)
+                    coded[column] = choice(val[column], table, codes)
                 except InvalidValue as exc:
                     fail(column, about(column, exc))
         birth_date = self._date(val, "birth_date", fail)

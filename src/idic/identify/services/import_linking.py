@@ -44,6 +44,7 @@ Key = tuple[str, str]
 # a record of the batch that joins the customer of an earlier record of the same batch
 # is told as -(index + 1) until that customer's id is known
 SameAs = int
+ALL_KINDS = frozenset("icpe")  # the tags of :func:`link_keys`
 
 
 def link_keys(record_keys: LinkKeys) -> list[Key]:
@@ -187,6 +188,8 @@ class ImportLinker:
         """For each new record of a batch, given by its :func:`link_keys`: the customer it
         joins (an id), the customer of an earlier record of this batch (``-(index + 1)``),
         or None (a new customer). :meth:`settle` must follow once the ids are known."""
+        if self.in_memory >= ALL_KINDS:
+            return self._owners_in_memory(keys)
         stored = self._stored_for(keys)
         kept, in_memory = self.kept, self.in_memory
         pending: list[tuple[int, int]] = []
@@ -207,6 +210,29 @@ class ImportLinker:
                     table[k] = mine
                     if mine < 0 and table is kept:
                         pending.append((k, -mine - 1))
+            owners.append(owner)
+        self._pending = pending
+        return owners
+
+    def _owners_in_memory(self, keys: Sequence[list[Key]]) -> list[int | None]:
+        """:meth:`owners` when every kind of key is held in memory (a first load): the same
+        decisions, without asking the database or sorting keys by where they are held."""
+        kept = self.kept
+        pending: list[tuple[int, int]] = []
+        owners: list[int | None] = []
+        for i, record_keys in enumerate(keys):
+            hashed = [hash(k) for k in record_keys]
+            owner = None
+            for h in hashed:
+                owner = kept.get(h)
+                if owner is not None:
+                    break
+            mine = -(i + 1) if owner is None else owner
+            for h in hashed:
+                if h not in kept:
+                    kept[h] = mine
+                    if mine < 0:
+                        pending.append((h, -mine - 1))
             owners.append(owner)
         self._pending = pending
         return owners

@@ -77,7 +77,12 @@ def read_file(
             keys = _FileKeys(kind.key_column)
             for records in _parsed_batches(table, parser, reading, batch):
                 keys.check(records, reading.errors)
-                items = prepare(records) if prepare is not None else records
+                items = records
+                if prepare is not None:
+                    items = prepare(records)
+                    # the prepared rows hold what is needed: freeing the records leaves most
+                    # values referenced once, which ``marshal`` writes without tracking them
+                    records.clear()
                 yield Chunk(reading.rows, table.total_rows, reading.taken(), items)
             yield Chunk(reading.rows, table.total_rows, reading.taken(), [], True, keys.outside())
     except FileProblem as problem:
