@@ -116,7 +116,10 @@ class ContactKind(models.TextChoices):
 class ContactPoint(models.Model):
     """A way to reach the customer, normalised; old values stay with ``is_current`` false."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_points")
+    # looked up through the (customer, kind) index: no index of its own to keep up
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contact_points", db_index=False
+    )
     source_record = models.ForeignKey(
         SourceRecord, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -186,7 +189,10 @@ class AttributeValue(models.Model):
     """One value of one attribute, from one source, at one time. Never updated in place:
     a new value supersedes the old one, so the history answers "what changed since …"."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="attributes")
+    # looked up through the (customer, name, superseded_at) index
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="attributes", db_index=False
+    )
     source_record = models.ForeignKey(
         SourceRecord, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -201,8 +207,8 @@ class AttributeValue(models.Model):
 
     class Meta:
         indexes = [
+            # "what changed since …" is asked per customer, so this one index serves it
             models.Index(fields=["customer", "name", "superseded_at"]),
-            models.Index(fields=["recorded_at"]),
         ]
 
 
