@@ -165,3 +165,23 @@ def test_error_reasons_read_in_chinese_on_the_chinese_page(signed_in, uploads):
     assert "电话号码 &#x27;1390000&#x27; 既不是 11 位手机号" in page
     assert "&#x27;vip&#x27; 不是以下之一" in page
     assert not Customer.objects.exists()
+
+
+def test_file_level_reasons_read_in_chinese_too(signed_in, uploads):
+    # given a customers file that names one record twice, and one with a header only
+    header = "source,source_id,kind,name\n"
+    twice = header + "crm,C1,consumer,张伟\ncrm,C1,consumer,张伟\n"
+    client = signed_in("admin")
+    # when both are uploaded by a user reading Chinese
+    pages = [
+        client.post(
+            reverse("identify:import"),
+            {"kind": "customers", "file": SimpleUploadedFile("c.csv", body.encode())},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        ).content.decode()
+        for body in (twice, header)
+    ]
+    # then the duplicate key and the empty file are explained in Chinese
+    assert "同一键 (crm, C1) 已出现在第 2 行" in pages[0]
+    assert "文件只有表头，没有数据行" in pages[1]
+    assert not Customer.objects.exists()

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from idic.identify.importing import RowError
 from idic.identify.importing.columns import check_header
 from idic.identify.importing.readers import FileProblem, Table, open_table
+from idic.identify.reasons import reason
 
 Prepare = Callable[[list], Any]  # a batch of good records → what the writer takes
 Reference = tuple[int, str, str]  # (row, source, organisation's source_id)
@@ -129,8 +130,12 @@ def _width_error(row: int, count: int, width: int) -> RowError:
         row,
         "",
         f"{count} values",
-        f"the row has {count} values but the header has {width} columns: look for a missing "
-        'or extra comma, or a quote (") that is not closed',
+        reason(
+            "the row has {count} values but the header has {width} columns: look for a "
+            'missing or extra comma, or a quote (") that is not closed',
+            count=count,
+            width=width,
+        ),
     )
 
 
@@ -155,8 +160,13 @@ class _FileKeys:
                         record.row,
                         self.key_column,
                         record.key[1],
-                        f"the same key ({record.key[0]}, {record.key[1]}) is already on row "
-                        f"{seen}: each record may appear once per file",
+                        reason(
+                            "the same key ({source}, {source_id}) is already on row {row}: "
+                            "each record may appear once per file",
+                            source=record.key[0],
+                            source_id=record.key[1],
+                            row=seen,
+                        ),
                     )
                 )
             else:

@@ -41,6 +41,7 @@ from idic.identify.models import (
     Identifier,
     ImportRun,
 )
+from idic.identify.reasons import reason
 from idic.identify.services import import_worker
 from idic.identify.services.import_activity import (
     InteractionWriter,
@@ -213,7 +214,14 @@ def import_file(
         return _finish(run, ImportRun.Status.REJECTED, rejected.rows, errors, clock)
     except Exception as exc:
         logger.exception("import run %s failed and was rolled back", run.pk)
-        errors.add(RowError(0, "", "", f"the import failed and nothing was written: {exc}"))
+        errors.add(
+            RowError(
+                0,
+                "",
+                "",
+                reason("the import failed and nothing was written: {error}", error=str(exc)),
+            )
+        )
         return _finish(run, ImportRun.Status.FAILED, 0, errors, clock)
     return _finish(
         run,
@@ -238,14 +246,17 @@ class _Rejected(Exception):
 def _file_problem(path: Path, limit: int) -> RowError | None:
     """What is wrong with the file before reading it: missing, or too large."""
     if not path.is_file():
-        return RowError(0, "", path.name, "the file does not exist or is not a file")
+        return RowError(0, "", path.name, reason("the file does not exist or is not a file"))
     size = path.stat().st_size
     if size > limit:
         return RowError(
             0,
             "",
             f"{size:,} bytes",
-            f"the file is larger than the limit of {limit:,} bytes: split it into smaller files",
+            reason(
+                "the file is larger than the limit of {limit} bytes: split it into smaller files",
+                limit=f"{limit:,}",
+            ),
         )
     return None
 
@@ -329,7 +340,7 @@ def _run(spec: _Kind, path: Path, errors: _Errors, progress: Progress | None, *,
             if progress:
                 progress(chunk.rows, chunk.total)
     if rows == 0 and not errors.count:
-        errors.add(RowError(0, "", "", "the file has a header but no data rows"))
+        errors.add(RowError(0, "", "", reason("the file has a header but no data rows")))
     return rows
 
 
@@ -366,8 +377,12 @@ class _DatabaseChecks:
                     r.row,
                     "source_id",
                     r.source_id,
-                    f"no customer record ({r.source}, {r.source_id}) exists: import the "
-                    "customers file first, or correct source/source_id",
+                    reason(
+                        "no customer record ({source}, {source_id}) exists: import the "
+                        "customers file first, or correct source/source_id",
+                        source=r.source,
+                        source_id=r.source_id,
+                    ),
                 )
             )
         if missing:
@@ -384,8 +399,12 @@ class _DatabaseChecks:
                 row,
                 "org_source_id",
                 org,
-                f"no organisation record ({source}, {org}) in this file or imported "
-                "before: add the organisation's row or correct org_source_id",
+                reason(
+                    "no organisation record ({source}, {org}) in this file or imported "
+                    "before: add the organisation's row or correct org_source_id",
+                    source=source,
+                    org=org,
+                ),
             )
             for row, source, org in outside
             if (source, org) not in found
