@@ -18,6 +18,7 @@ from idic.differentiate.btyd import (
     bgnbd,
     expected_purchases,
     gamma_gamma,
+    pareto_nbd,
     probability_alive,
 )
 from idic.differentiate.btyd._hypergeometric import hyp2f1
@@ -301,3 +302,84 @@ def test_gamma_gamma_gradient_matches_finite_differences():
 
     # then they agree
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
+
+
+# --- Pareto/NBD expected purchases ---------------------------------------------------------------
+
+
+def _pareto_expected_by_quadrature(params: ParetoNBDParams, t: float, x: float, T: float):
+    """E[purchases in (T, T+t] | alive]: lambda ~ Gamma(r+x, alpha+T) has mean
+    (r+x)/(alpha+T); the mean of (1 - e^(-mu t))/mu over mu ~ Gamma(s, beta+T) is
+    integrated numerically."""
+    shape, rate = params.s, params.beta + T
+
+    def weighted(mu: float) -> float:
+        density = np.exp(
+            shape * np.log(rate) - gammaln(shape) + (shape - 1) * np.log(mu) - rate * mu
+        )
+        return density * -np.expm1(-mu * t) / mu
+
+    scale = shape / rate
+    per_mu = _quad(weighted, 0.0, np.inf, epsrel=1e-11, epsabs=1e-14 * t) if scale else 0.0
+    return (params.r + x) / (params.alpha + T) * per_mu
+
+
+@pytest.mark.parametrize(
+    ("params", "x", "tx", "T", "t"),
+    [
+        (ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669), 2, 30.43, 38.86, 39.0),
+        (ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669), 0, 0.0, 38.86, 52.0),
+        (ParetoNBDParams(r=0.553, alpha=10.578, s=1.0, beta=11.669), 5, 20.0, 38.86, 52.0),
+        (ParetoNBDParams(r=0.553, alpha=10.578, s=1.0 + 1e-9, beta=11.669), 5, 20.0, 38.86, 52.0),
+        (ParetoNBDParams(r=2.0, alpha=3.0, s=7.5, beta=40.0), 40, 70.0, 78.0, 0.5),
+        (ParetoNBDParams(r=0.87, alpha=2.57, s=49.9, beta=5000.0), 12, 90.0, 150.0, 52.0),
+    ],
+)
+def test_pareto_nbd_expected_purchases_match_quadrature(params, x, tx, T, t):
+    # given a customer, a horizon and parameters (s = 1 and next to it included)
+    alive = probability_alive(params, [x], [tx], [T])[0]
+    expected = alive * _pareto_expected_by_quadrature(params, t, x, T)
+    # when the closed form is evaluated
+    got = pareto_nbd.expected_purchases(params, t, [x], [tx], [T])[0]
+    # then it is the posterior mean: P(alive) times the expectation given alive
+    assert got == pytest.approx(expected, rel=1e-8)
+
+
+def test_pareto_nbd_alive_and_expected_agree_with_the_single_functions():
+    # given many customers, so the distinct (x, y) pairs are evaluated once each
+    rng = np.random.default_rng(5)
+    n = 30_000
+    x = rng.integers(0, 20, n).astype(float)
+    T = rng.integers(1, 200, n) / 7.0
+    tx = np.where(x > 0, np.floor(rng.random(n) * T * 7) / 7.0, 0.0)
+    params = ParetoNBDParams(r=0.8, alpha=2.5, s=0.9, beta=12.0)
+    # when computed together and one customer at a time for a few of them
+    alive, expected = pareto_nbd.alive_and_expected(params, 52.0, x, tx, T)
+    picks = rng.choice(n, 25, replace=False)
+    one_by_one = [probability_alive(params, [x[i]], [tx[i]], [T[i]])[0] for i in picks]
+    # then the shared evaluation changes nothing
+    assert alive[picks] == pytest.approx(one_by_one, rel=1e-12)
+    assert (expected >= 0).all() and np.isfinite(expected).all()
+
+
+def test_a_flat_pareto_nbd_likelihood_is_kept_within_the_s_bound():
+    # given customers whose lifetimes all have the same rate (dropout not heterogeneous)
+    rng = np.random.default_rng(11)
+    n, weeks = 1500, 150.0
+    first = rng.uniform(0, weeks, n)
+    death = first + rng.exponential(100.0, n)
+    rate = rng.gamma(0.8, 1 / 2.0, n)
+    x, tx, age = [], [], []
+    for f0, d0, lam in zip(first, death, rate, strict=True):
+        end = min(d0, weeks)
+        times = np.sort(rng.uniform(f0, end, rng.poisson(lam * (end - f0))))
+        x.append(times.size)
+        tx.append((times[-1] - f0) if times.size else 0.0)
+        age.append(weeks - f0)
+    # when fitted with s bounded at 20
+    fit = pareto_nbd.fit_pareto_nbd(x, tx, age, max_s=20.0, max_iterations=200)
+    # then s stays below the bound, and the expected purchases are finite
+    assert 0 < fit.s < 20.0
+    assert np.isfinite(pareto_nbd.expected_purchases(fit, 52.0, x, tx, age)).all()
+    with pytest.raises(ValueError, match="max_s"):
+        pareto_nbd.fit_pareto_nbd(x, tx, age, max_s=0.0)

@@ -17,6 +17,7 @@ import pytest
 from idic.differentiate.activity import activity_classes
 from idic.differentiate.churn_features import churn_features, churn_labels
 from idic.differentiate.concentration import gini, lorenz_curve, top_shares
+from idic.differentiate.customer_grades import customer_grades
 from idic.differentiate.deciles import decile_assignments, decile_table
 from idic.differentiate.grading_input import customer_spend
 from idic.differentiate.lifecycle import lifecycle_stages, stage_transitions
@@ -134,6 +135,20 @@ CASES: dict[str, tuple[Case, list[str]]] = {
     ),
     "rfm_purchase_rate": (
         lambda t: rfm_purchase_rate(t["transactions"], as_of=AS_OF),
+        ["customer_id"],
+    ),
+    "customer_grades": (
+        lambda t: customer_grades(t["transactions"], as_of=AS_OF),
+        ["customer_id"],
+    ),
+    "customer_grades_window_average": (
+        lambda t: customer_grades(
+            daily_purchases(t["transactions"]),
+            as_of=AS_OF,
+            start=YEAR["start"],
+            monetary="average",
+            tiers=(Grade("top", 2.5), Grade("mid", 22.5), Grade("rest", 75)),
+        ),
         ["customer_id"],
     ),
     "decile_assignments": (
@@ -323,3 +338,15 @@ def test_fixture_exercises_the_awkward_cases(reference_results):
     abc = reference_results["abc_classes"].set_index("customer_id")
     assert abc.loc[5000, "effort_minutes"] == 45.0
     assert abc.loc[5000, "abc_class"] == "C"
+
+
+def test_bitmap_day_count_matches_the_portable_grades(reference_results):
+    # given the fixed data set on DuckDB, the only engine with bit strings
+    with REFERENCE.open() as load:
+        tx = load("transactions", fixed_data()["transactions"])
+        # when purchase days are counted as bits
+        bits = _normalised(
+            customer_grades(tx, as_of=AS_OF, day_count="bitmap").execute(), ["customer_id"]
+        )
+    # then the grades are those every engine computes by grouping days
+    pd.testing.assert_frame_equal(bits, reference_results["customer_grades"], check_dtype=False)

@@ -352,3 +352,85 @@ def test_bad_parameter_values_are_refused_before_any_work(imported, tmp_path, pa
         _score("--as-of", scoring_data.AS_OF.isoformat(), "--params", str(path))
     assert refused.value.returncode == 2
     assert _nothing_written()
+
+
+# the columns added after the issue's: exported after them, in this order
+ADDED_COLUMNS = [
+    "proxy_score", "proxy_rank", "proxy_rank_change", "r_rate",
+    "pnbd_expected_purchases", "pnbd_p_alive",
+]  # fmt: skip
+
+
+def test_run_stores_pareto_nbd_and_the_purchase_rate_recency(imported, tmp_path):
+    # given the imported data set
+    # when it is scored
+    summary, _ = _score("--as-of", scoring_data.AS_OF.isoformat())
+    run = ScoreRun.objects.get()
+    # then the fitted Pareto/NBD parameters are in the JSON line and kept with the run
+    pnbd = summary["model_parameters"]["pareto_nbd"]
+    assert min(pnbd[k] for k in ("r", "alpha", "s", "beta")) > 0
+    assert (
+        pnbd["time_unit"] == "week"
+        and pnbd["customers"] == summary["counts"]["customers_with_purchases"]
+    )
+    assert pnbd["s"] < pnbd["s_bound"]
+    assert run.model_parameters["pareto_nbd"] == pnbd
+    assert run.parameters["pnbd_fit_sample"] == 1000 and run.parameters["pnbd_max_iterations"] > 0
+    # and every buyer has its P(alive) and expected purchases; non-buyers have none
+    rows = CustomerScore.objects.filter(run=run)
+    buyers = rows.filter(frequency__isnull=False)
+    assert buyers.filter(pnbd_p_alive__isnull=True).count() == 0
+    assert not buyers.filter(pnbd_p_alive__gt=1).exists()
+    assert not buyers.filter(pnbd_p_alive__lt=0).exists()
+    assert buyers.filter(pnbd_expected_purchases__gt=0).count() == buyers.count()
+    assert not rows.filter(frequency__isnull=True, pnbd_p_alive__isnull=False).exists()
+    # and the purchase-rate recency is that of rfm_purchase_rate on the same purchases
+    from idic.differentiate.rfm import rfm_purchase_rate
+
+    from .engines import transactions_table
+
+    tx = transactions_table([(c, ts, a) for c, ts, a, _k in scoring_data.transactions()])
+    rated = rfm_purchase_rate(tx, as_of=scoring_data.AS_OF).execute().set_index("customer_id")
+    source_of = {v: int(k[1:]) for k, v in imported.items()}
+    stored = {source_of[c]: r for c, r in buyers.values_list("customer_id", "r_rate")}
+    assert stored == {c: int(rated.loc[c, "r_rate"]) for c in rated.index}
+    # and a single-purchase-day customer keeps the plain recency score
+    single = buyers.filter(frequency=1).first()
+    assert single is not None and single.r_rate == single.r
+    # and the export carries the new columns after the issue's ones
+    out = tmp_path / "scores.csv"
+    call_command("export_scores", "--out", str(out), stderr=io.StringIO())
+    with out.open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+        exported = {int(r["customer_id"]): r for r in csv.DictReader(handle, fieldnames=header)}
+    assert header == ISSUE_COLUMNS + ADDED_COLUMNS
+    one = buyers.first()
+    assert exported[one.customer_id]["pnbd_p_alive"] == str(one.pnbd_p_alive)
+    assert exported[one.customer_id]["r_rate"] == str(one.r_rate)
+
+
+def test_a_pareto_nbd_fit_cut_short_is_used_and_said(imported):
+    # given a run allowed a single Pareto/NBD step
+    params = {"pnbd_max_iterations": 1, "train_churn": False}
+    summary = scoring.run_scoring(as_of=scoring_data.AS_OF, params=params)
+    # then the warning says so and how to fix it, and the parameters say not converged
+    assert any(
+        "Pareto/NBD stopped after 1 steps" in w and "pnbd_max_iterations" in w
+        for w in summary.warnings
+    )
+    assert summary.model_parameters["pareto_nbd"]["converged"] is False
+    # and the columns hold the predictions of the best parameters found
+    assert CustomerScore.objects.filter(pnbd_p_alive__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"pnbd_fit_sample": 50}, "pnbd_fit_sample"),
+        ({"pnbd_max_iterations": 0}, "pnbd_max_iterations"),
+    ],
+)
+def test_bad_pareto_nbd_settings_are_refused(imported, params, message):
+    with pytest.raises(scoring.ScoringError, match=message):
+        scoring.run_scoring(as_of=scoring_data.AS_OF, params=params)
+    assert not ScoreRun.objects.exists()

@@ -97,12 +97,14 @@ def test_dashboard_shows_every_report_of_the_latest_run(signed_in, scored):
 
 def test_churn_list_puts_valuable_customers_at_risk_first_and_links_the_360(signed_in, scored):
     page = _text(signed_in("admin").get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en"))
-    at_risk = list(
-        CustomerScore.objects.filter(run=scored.latest, churn_risk__gte=0.5)
-        .exclude(npv_value=None)
-        .order_by("-npv_value")
-        .values_list("customer_id", flat=True)[:3]
+    rows = CustomerScore.objects.filter(run=scored.latest, churn_risk__gte=0.5).exclude(
+        npv_value=None
     )
+    # high value × high risk first: by the value at stake, NPV × churn risk
+    at_risk = [
+        r.customer_id
+        for r in sorted(rows, key=lambda r: (-r.npv_value * r.churn_risk, -r.npv_value))[:3]
+    ]
     assert at_risk, "the data set has customers at risk"
     section = page[page.index('class="table table-compact table-hover churn-list"') :]
     links = [int(n) for n in re.findall(r'href="/customers/(\d+)/"', section)]

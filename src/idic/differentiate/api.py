@@ -3,6 +3,8 @@ migration matrices and transitions, read from the snapshots ``idic score`` keeps
 
 Roles: analysts and admins read everything; a service agent may read one customer's
 scores (``/scores/customers/{id}``), which the 360 view also carries.
+The churn list (``/scores/churn-list``) takes the risk cut and row count the value
+dashboard's form takes.
 Errors: no run yet → 404 ``no_score_run``; an unknown run → 404 ``score_run_not_found``;
 a report the run did not keep → 404 ``report_not_available``; bad parameters → 422.
 """
@@ -16,7 +18,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from pydantic import Field
 
-from idic.api_auth import READERS, access
+from idic.api_auth import READERS, access, viewer_of
 from idic.differentiate import schemas
 from idic.differentiate.services import dashboard, snapshots
 from idic.differentiate.services.snapshots import SnapshotError
@@ -45,7 +47,8 @@ def _answer(read: Callable[[], Any]) -> Any:
         code = getattr(exc, "code", "score_run_not_found")
         return Status(404, {"code": code, "message": str(exc)})
     except ValueError as exc:
-        return Status(422, {"code": "invalid", "message": str(exc), "field": "field"})
+        field = getattr(exc, "field", "field")
+        return Status(422, {"code": "invalid", "message": str(exc), "field": field})
 
 
 RunParam = Field(default=None, ge=1, description="run id; the latest run when left out")
@@ -67,6 +70,22 @@ class ScoreFilters(schemas.Schema):
     )
     cursor: int | None = Field(default=None, ge=1, description="next_cursor of the last page")
     limit: int = Field(default=100, ge=1, le=dashboard.MAX_PAGE)
+
+
+class ChurnQuery(schemas.Schema):
+    run: int | None = RunParam
+    min_risk: float = Field(
+        default=dashboard.DEFAULT_RISK_CUT,
+        ge=0,
+        le=1,
+        description="only customers with at least this churn risk (a probability)",
+    )
+    limit: int = Field(
+        default=dashboard.DEFAULT_CHURN_ROWS,
+        ge=1,
+        le=dashboard.MAX_CHURN_ROWS,
+        description="rows to return",
+    )
 
 
 class CountQuery(schemas.Schema):
@@ -144,6 +163,21 @@ def customer_scores(request: HttpRequest, customer_id: int):
         return {"customer_id": customer_id, "latest": None, "history": []}
     history = value.pop("history")
     return {"customer_id": customer_id, "latest": value, "history": history}
+
+
+@router.get("/churn-list", response=_responses(schemas.ChurnListOut), **access(*ANALYSTS))
+def churn_list(request: HttpRequest, query: Query[ChurnQuery]):
+    """Customers at risk of leaving (churn risk >= min_risk), high value × high risk first
+    (by NPV × churn risk, the value at stake), as on the value dashboard."""
+
+    def read() -> dict[str, Any]:
+        run = dashboard.resolve_run(query.run)
+        items = dashboard.churn_list(
+            viewer=viewer_of(request), run_id=run.pk, min_risk=query.min_risk, limit=query.limit
+        )
+        return {"run_id": run.pk, "min_risk": query.min_risk, "limit": query.limit, "items": items}
+
+    return _answer(read)
 
 
 @router.get("/counts", response=_responses(schemas.CountsOut), **access(*ANALYSTS))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt_types
@@ -115,19 +116,14 @@ def within(transactions: ir.Table, start: dt.date | None, end: dt.date | None) -
     return pred
 
 
-def checked_transactions(
+def check_transactions(
     transactions: ir.Table,
     *,
     scope: Callable[[ir.Table], ir.BooleanValue] | None = None,
     scope_text: str = "",
-) -> ir.Table:
-    """Validate ``transactions`` and return the rows in ``scope``.
-
-    ``scope`` builds the predicate of the rows to keep from the (checked) table.
-    Raises ValueError when a column is missing, when the table is empty, when
-    ``customer_id``/``ts``/``amount`` hold nulls, when a row in scope has a
-    negative amount, or when no row falls in scope (``scope_text`` says which).
-    """
+) -> dict[str, Any]:
+    """Validate ``transactions`` (see :func:`checked_transactions`) and return what the
+    check read: ``rows``, ``in_scope``, ``first_ts`` and ``last_ts`` of the whole table."""
     check_columns(transactions, _TRANSACTION_COLUMNS, name="transactions")
     t = transactions
     in_scope = ibis.literal(True) if scope is None else scope(t)
@@ -139,7 +135,7 @@ def checked_transactions(
         first_ts=t.ts.min(),
         last_ts=t.ts.max(),
     )
-    row = stats.to_pyarrow().to_pylist()[0]
+    row: dict[str, Any] = stats.to_pyarrow().to_pylist()[0]
     if row["rows"] == 0:
         raise ValueError("transactions table is empty; load purchases before grading customers")
     if row["nulls"]:
@@ -157,7 +153,24 @@ def checked_transactions(
             f"{row['negative']} transaction(s) {scope_text} have a negative amount; "
             "net refunds against their purchases before grading"
         )
-    return t.filter(in_scope)
+    return row
+
+
+def checked_transactions(
+    transactions: ir.Table,
+    *,
+    scope: Callable[[ir.Table], ir.BooleanValue] | None = None,
+    scope_text: str = "",
+) -> ir.Table:
+    """Validate ``transactions`` and return the rows in ``scope``.
+
+    ``scope`` builds the predicate of the rows to keep from the (checked) table.
+    Raises ValueError when a column is missing, when the table is empty, when
+    ``customer_id``/``ts``/``amount`` hold nulls, when a row in scope has a
+    negative amount, or when no row falls in scope (``scope_text`` says which).
+    """
+    check_transactions(transactions, scope=scope, scope_text=scope_text)
+    return transactions if scope is None else transactions.filter(scope(transactions))
 
 
 def checked_effort(effort: ir.Table) -> ir.Table:

@@ -27,7 +27,8 @@ class ScoreRun(models.Model):
     )
     parameters = models.JSONField(default=dict, help_text="scoring parameters as run")
     model_parameters = models.JSONField(
-        default=dict, help_text="fitted BG/NBD, Gamma-Gamma and churn parameters, time unit"
+        default=dict,
+        help_text="fitted BG/NBD, Pareto/NBD, Gamma-Gamma and churn parameters, time unit",
     )
     timings = models.JSONField(default=dict, help_text="seconds per step")
     counts = models.JSONField(default=dict, help_text="customers, transactions, transitions …")
@@ -80,6 +81,13 @@ class CustomerScore(models.Model):
     proxy_rank_change = models.IntegerField(
         null=True, help_text="previous run's proxy rank minus this one (positive = moved up)"
     )
+    r_rate = models.SmallIntegerField(
+        null=True, help_text="recency score judged against the customer's own purchase rate"
+    )
+    pnbd_expected_purchases = models.FloatField(
+        null=True, help_text="Pareto/NBD expected purchases in the horizon"
+    )
+    pnbd_p_alive = models.FloatField(null=True, help_text="Pareto/NBD probability alive")
 
     class Meta:
         constraints = [

@@ -84,7 +84,7 @@ def cumulative_hundredths(grades: Sequence[Grade]) -> list[int]:
     return cumulative
 
 
-def _grade(
+def share_grade(
     grades: Sequence[Grade], above: ir.IntegerValue, whole: ir.IntegerValue
 ) -> tuple[ir.StringValue, ir.IntegerValue]:
     """Name and 1-based rank of the first grade k with ``above < C_k * whole / 100``."""
@@ -120,7 +120,7 @@ def pyramid_tiers(
     ranked = by_value_rank(
         customer_spend(transactions, start=start, end=end), "spend", precision=precision
     )
-    tier, tier_rank = _grade(tiers, ranked.position, ranked.customers)
+    tier, tier_rank = share_grade(tiers, ranked.position, ranked.customers)
     return ranked.select(
         "customer_id",
         "spend",
@@ -188,14 +188,14 @@ def abc_classes(
         spend = _with_effort(spend, effort)
     ranked = by_value_rank(spend, "spend", precision=precision)
     if basis == "customers":
-        name, rank = _grade(classes, ranked.position, ranked.customers)
+        name, rank = share_grade(classes, ranked.position, ranked.customers)
     else:
         ranked = ranked.mutate(units=money_units(ranked.spend, precision))
         ranked = ranked.mutate(
             above=ranked.units.cumsum(order_by=ranked.position) - ranked.units,
             total_units=ranked.units.sum().over(),
         )
-        name, rank = _grade(classes, ranked.above, ranked.total_units)
+        name, rank = share_grade(classes, ranked.above, ranked.total_units)
     extra = ["effort_minutes"] if effort is not None else []
     return ranked.select(
         "customer_id",

@@ -236,6 +236,15 @@ def rfm_purchase_rate(
       the same as ``segment``).
     """
     plain = rfm(transactions, as_of=as_of, monetary=monetary, precision=precision, rules=rules)
+    return purchase_rate_scores(plain, rules=rules)
+
+
+def purchase_rate_scores(
+    plain: ir.Table, *, rules: Sequence[SegmentRule] = DEFAULT_SEGMENT_RULES
+) -> ir.Table:
+    """Add :func:`rfm_purchase_rate`'s columns to a table of plain RFM results
+    (``first_purchase, last_purchase, recency_days, frequency, r, fm`` per customer,
+    as :func:`rfm` or :func:`idic.differentiate.customer_grades.customer_grades` give)."""
     span = plain.last_purchase.delta(plain.first_purchase, unit="day").cast("float64").nullif(0.0)
     # recency * (n - 1) / span: a quotient of two integers, so every engine rounds it alike
     ratio = (plain.recency_days * (plain.frequency - 1)).cast("float64") / span

@@ -73,6 +73,13 @@ class ScoreFields(Schema):
     proxy_score: float | None = None
     proxy_rank: int | None = None
     proxy_rank_change: int | None = None
+    r_rate: int | None = Field(
+        default=None, description="recency score 1–5 judged against the customer's own rhythm"
+    )
+    pnbd_expected_purchases: float | None = Field(
+        default=None, description="Pareto/NBD expected purchases in the horizon"
+    )
+    pnbd_p_alive: float | None = Field(default=None, description="Pareto/NBD probability alive")
 
 
 class ScoreOut(ScoreFields):
@@ -95,6 +102,26 @@ class CustomerScoresOut(Schema):
     customer_id: int
     latest: RunScoreOut | None = Field(description="the scores of the latest run; null if none")
     history: list[RunScoreOut] = Field(description="the scores of each run, newest first")
+
+
+class ChurnRowOut(Schema):
+    customer_id: int
+    name: str | None = Field(description="as the caller may see it (masked beyond clearance)")
+    npv_value: float | None
+    clv: float | None
+    churn_risk: float | None
+    value_at_risk: float | None = Field(description="NPV × churn risk: the value at stake")
+    p_alive: float | None
+    pyramid_tier: str | None
+    rfm_segment: str | None
+    lifecycle_stage: str | None
+
+
+class ChurnListOut(Schema):
+    run_id: int
+    min_risk: float
+    limit: int
+    items: list[ChurnRowOut] = Field(description="high value × high risk first")
 
 
 class CountsOut(Schema):

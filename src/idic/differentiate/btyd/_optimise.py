@@ -31,12 +31,14 @@ def maximise(
     model: str,
     max_iterations: int,
     raise_on_failure: bool,
+    polish: bool = True,
 ) -> Optimum:
     """Maximise ``log_likelihood`` over log-parameters, starting from ``start`` (natural scale).
 
     BFGS does the work, with the analytic ``gradient`` (d log-likelihood / d parameter, natural
     scale) when given and central differences otherwise; a Nelder-Mead pass polishes the
-    result if BFGS stops early (it can report "precision loss" right at the optimum). The fit
+    result if BFGS stops early (it can report "precision loss" right at the optimum) unless
+    ``polish`` is false (a flat likelihood can keep Nelder-Mead walking for long). The fit
     counts as converged when the gradient in log-parameters at the final point is negligible.
 
     Raises:
@@ -83,16 +85,16 @@ def maximise(
             options={"maxiter": max_iterations, "gtol": 1e-7},
         )
     theta = np.asarray(result.x, dtype=np.float64)
-    if not _stationary(objective, slope, theta):
+    if polish and not _stationary(objective, slope, theta):
         with np.errstate(all="ignore"):
-            polish = minimize(
+            polished = minimize(
                 objective,
                 theta,
                 method="Nelder-Mead",
                 options={"maxiter": max_iterations * 20, "xatol": 1e-9, "fatol": 1e-10},
             )
-        if polish.fun <= result.fun:
-            result, theta = polish, np.asarray(polish.x, dtype=np.float64)
+        if polished.fun <= result.fun:
+            result, theta = polished, np.asarray(polished.x, dtype=np.float64)
     converged = bool(np.isfinite(result.fun)) and _stationary(objective, slope, theta)
     seconds = time.perf_counter() - began
     if not converged and raise_on_failure:

@@ -24,8 +24,10 @@ from idic.differentiate.btyd import (
     expected_purchases,
     fit_bgnbd,
     fit_gamma_gamma,
+    fit_pareto_nbd,
     probability_alive,
 )
+from idic.differentiate.btyd.pareto_nbd import alive_and_expected
 from idic.differentiate.grading_input import cutoff, up_to
 from idic.differentiate.purchase_days import days_up_to
 from idic.differentiate.scoring.context import Context, purchase_days
@@ -98,6 +100,84 @@ class BTYDScores:
     warnings: list[str]
 
 
+# upper bound of Pareto/NBD's s in a run (see fit_pareto_nbd)
+PNBD_MAX_S = 50.0
+
+
+@dataclass(frozen=True)
+class ParetoNBDScores:
+    """Pareto/NBD predictions per customer (None when the model could not be used)."""
+
+    expected_purchases: np.ndarray | None
+    p_alive: np.ndarray | None
+    fitted: dict[str, Any] | None
+    warnings: list[str]
+
+
+def _sample(size: int, limit: int | None, seed: int) -> np.ndarray:
+    """Row positions of the seeded fit sample (all rows without a limit or below it)."""
+    if limit is None or size <= limit:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(seed).choice(size, limit, replace=False))
+
+
+def score_pareto_nbd(
+    *,
+    frequency: np.ndarray,
+    recency_days: np.ndarray,
+    age_days: np.ndarray,
+    params: ScoringParams,
+) -> ParetoNBDScores:
+    """Fit Pareto/NBD on a seeded sample and predict P(alive) and expected purchases.
+
+    Its likelihood needs a hypergeometric function per customer, which is costly where
+    the parameters are extreme, so the fit runs on ``pnbd_fit_sample`` customers, at
+    most ``pnbd_max_iterations`` BFGS steps, with s at most :data:`PNBD_MAX_S`; a fit
+    that has not converged by then is used with a warning (its parameters say
+    ``converged: false``).
+    """
+    unit = params.time_unit_days
+    x = frequency.astype(np.float64)
+    tx = recency_days.astype(np.float64) / unit
+    age = age_days.astype(np.float64) / unit
+    rows = _sample(x.size, params.pnbd_fit_sample, params.seed)
+    try:
+        fit = fit_pareto_nbd(
+            x[rows],
+            tx[rows],
+            age[rows],
+            max_iterations=params.pnbd_max_iterations,
+            raise_on_failure=False,
+            polish=False,
+            max_s=PNBD_MAX_S,
+        )
+    except ValueError as exc:
+        return ParetoNBDScores(None, None, None, [f"Pareto/NBD not used: {exc}"])
+    fitted = {
+        "r": fit.r,
+        "alpha": fit.alpha,
+        "s": fit.s,
+        "beta": fit.beta,
+        "time_unit": time_unit(unit),
+        "customers": fit.n_customers,
+        "log_likelihood": fit.log_likelihood,
+        "converged": fit.converged,
+        "s_bound": PNBD_MAX_S,
+        "seconds": round(fit.seconds, 3),
+    }
+    warnings = []
+    if not fit.converged:
+        warnings.append(
+            f"Pareto/NBD stopped after {params.pnbd_max_iterations} steps before converging; "
+            "its columns use the best parameters found (raise pnbd_max_iterations for more)"
+        )
+    try:
+        alive, purchases = alive_and_expected(fit, params.horizon_days / unit, x, tx, age)
+    except ValueError as exc:
+        return ParetoNBDScores(None, None, fitted, [*warnings, f"Pareto/NBD not used: {exc}"])
+    return ParetoNBDScores(purchases, alive, fitted, warnings)
+
+
 def time_unit(days: float) -> str:
     """The name of a time unit of ``days`` days."""
     return {1.0: "day", 7.0: "week"}.get(float(days), f"{days:g} days")
@@ -125,10 +205,7 @@ def score_btyd(
     m = monetary.astype(np.float64)
     fitted: dict[str, Any] = {}
     warnings: list[str] = []
-    fit_rows = np.arange(x.size)
-    if params.fit_sample is not None and x.size > params.fit_sample:
-        rng = np.random.default_rng(params.seed)
-        fit_rows = np.sort(rng.choice(x.size, params.fit_sample, replace=False))
+    fit_rows = _sample(x.size, params.fit_sample, params.seed)
     try:
         bg = fit_bgnbd(x[fit_rows], tx[fit_rows], age[fit_rows])
         fitted["bgnbd"] = _bgnbd_figures(bg, unit)
@@ -220,22 +297,22 @@ def measured_margin(ctx: Context) -> tuple[float, str]:
 
 
 def btyd_step(ctx: Context) -> ir.Table | None:
-    """Expected purchases, P(alive), expected spend per purchase and CLV per customer."""
-    rfm_result = ctx.results.get("rfm")
-    per_customer = None
-    if rfm_result is not None and ctx.params.rfm_monetary == "total":
-        per_customer = rfm_result.mutate(spend=rfm_result.monetary)
+    """Expected purchases, P(alive), expected spend per purchase and CLV per customer
+    (BG/NBD and Gamma-Gamma), and Pareto/NBD's P(alive) and expected purchases."""
     summary = ctx.keep(
         "btyd_summary",
-        btyd_summary(purchase_days(ctx), as_of=ctx.as_of, per_customer=per_customer),
+        btyd_summary(purchase_days(ctx), as_of=ctx.as_of, per_customer=ctx.tables.get("grades")),
     )
     # in customer order, so the fit sample (a seeded draw of row positions) is reproducible
     data = ctx.fetch(summary.order_by("customer_id"))
     margin, source = measured_margin(ctx)
+    history = {
+        "frequency": data.column("frequency").to_numpy(),
+        "recency_days": data.column("recency_days").to_numpy(),
+        "age_days": data.column("age_days").to_numpy(),
+    }
     scores = score_btyd(
-        frequency=data.column("frequency").to_numpy(),
-        recency_days=data.column("recency_days").to_numpy(),
-        age_days=data.column("age_days").to_numpy(),
+        **history,
         monetary=data.column("monetary").to_numpy(),
         params=ctx.params,
         margin=margin,
@@ -244,7 +321,11 @@ def btyd_step(ctx: Context) -> ir.Table | None:
     if "clv" in scores.fitted:
         scores.fitted["clv"]["margin_source"] = source
     ctx.warnings.extend(scores.warnings)
-    if scores.p_alive is None:
+    pareto = score_pareto_nbd(**history, params=ctx.params)
+    if pareto.fitted is not None:
+        ctx.model_parameters["pareto_nbd"] = pareto.fitted
+    ctx.warnings.extend(pareto.warnings)
+    if scores.p_alive is None and pareto.p_alive is None:
         return None
     n = data.num_rows
 
@@ -262,6 +343,8 @@ def btyd_step(ctx: Context) -> ir.Table | None:
                 "p_alive": column(scores.p_alive),
                 "expected_avg_spend": column(scores.expected_avg_spend),
                 "clv": column(scores.clv),
+                "pnbd_expected_purchases": column(pareto.expected_purchases),
+                "pnbd_p_alive": column(pareto.p_alive),
             }
         ),
     )

@@ -28,6 +28,10 @@ SCORE_COLUMNS: dict[str, str] = {
     "proxy_score": "float64",
     "proxy_rank": "int64",
     "proxy_rank_change": "int64",
+    # added after the first release: exported after the columns above
+    "r_rate": "int64",
+    "pnbd_expected_purchases": "float64",
+    "pnbd_p_alive": "float64",
 }
 
 # money columns: exported to the cent (the snapshot keeps the engine's float, so that

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -58,7 +59,10 @@ class Context:
         return None if days is None else self.end - dt.timedelta(days=days)
 
     def keep(self, name: str, expr: ir.Table) -> ir.Table:
-        """Materialise ``expr`` as the session table ``idic_<name>`` and return it."""
+        """Materialise ``expr`` as the session table ``idic_<name>`` and return it; a
+        table already in the engine is returned as it is (no copy)."""
+        if isinstance(expr.op(), ops.DatabaseTable):
+            return expr
         return self.session.materialise(f"idic_{name}", expr)
 
     def put(self, name: str, data: pa.Table) -> ir.Table:

@@ -46,6 +46,11 @@ class ScoringParams:
             random sample; 50,000 customers pin the parameters to about 1-2 %); every
             customer is scored with the fitted parameters. ``None`` fits on all.
         seed: seed of that sample.
+        pnbd_fit_sample, pnbd_max_iterations: Pareto/NBD is fitted on at most this many
+            customers (the same kind of seeded sample; ``None`` fits on all) in at most
+            this many BFGS steps. Its likelihood needs a hypergeometric function per
+            customer, so it costs far more than BG/NBD's; a fit that has not converged
+            within the steps is used with a warning.
     """
 
     value_window_days: int | None = None
@@ -61,6 +66,8 @@ class ScoringParams:
     margin: float | None = None
     fit_sample: int | None = 50_000
     seed: int = 20241122
+    pnbd_fit_sample: int | None = 1_000
+    pnbd_max_iterations: int = 40
     default_margin: float = 0.25
     npv_horizon: int = 5
     npv_rate: float = 0.08
@@ -107,13 +114,21 @@ class ScoringParams:
                 "value_potential_segment must be 'kind', 'party_type' or 'status', "
                 f"not {self.value_potential_segment!r}"
             )
-        if self.fit_sample is not None and self.fit_sample < 100:
-            raise ValueError(f"fit_sample must be at least 100 customers, not {self.fit_sample}")
+        for name in ("fit_sample", "pnbd_fit_sample"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 100
+            ):
+                raise ValueError(
+                    f"{name} must be a whole number of at least 100 customers or null, "
+                    f"not {value!r}"
+                )
         for name in (
             "activity_window_days",
             "churn_window_days",
             "npv_period_days",
             "npv_lookback_periods",
+            "pnbd_max_iterations",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -29,7 +29,9 @@ from idic.differentiate.scoring.grading_steps import (
     days_step,
     decile_step,
     effort_step,
+    grades_step,
     pyramid_step,
+    rate_step,
     rfm_step,
     spend_step,
 )
@@ -49,15 +51,28 @@ from idic.differentiate.scoring.value_steps import (
 Progress = Callable[[str, int, int], None]
 
 STEPS: list[Step] = [
-    Step("days", (), days_step),
+    Step("grades", (), grades_step),
     Step("rfm", ("recency_days", "frequency", "monetary", "r", "f", "m", "rfm_segment"), rfm_step),
     Step("spend", (), spend_step),
     Step("deciles", ("decile",), decile_step),
     Step("pyramid", ("pyramid_tier",), pyramid_step),
+    Step("days", (), days_step),
+    Step("rfm_rate", ("r_rate",), rate_step),
     Step("effort", (), effort_step),
     Step("abc", ("abc_class",), abc_step),
     Step("value", ("historical_value", "npv_value"), value_step),
-    Step("btyd", ("expected_purchases", "p_alive", "expected_avg_spend", "clv"), btyd_step),
+    Step(
+        "btyd",
+        (
+            "expected_purchases",
+            "p_alive",
+            "expected_avg_spend",
+            "clv",
+            "pnbd_expected_purchases",
+            "pnbd_p_alive",
+        ),
+        btyd_step,
+    ),
     Step("value_matrix", ("value_class",), value_matrix_step),
     Step("loyalty", ("loyalty_class",), loyalty_step),
     Step("activity", ("activity_class",), activity_step),
@@ -151,16 +166,21 @@ def _counts(steps: Sequence[Step]) -> dict[str, int]:
 
 def _assemble(ctx: Context, steps: Sequence[Step]) -> ir.Table:
     joined = ctx.tables["customers"].select("customer_id")
-    have: dict[str, Any] = {}
+    # steps that share one result table (RFM, deciles and pyramid read the grades) are
+    # joined once
+    shared: dict[int, tuple[ir.Table, list[str]]] = {}
     for step in steps:
         result = ctx.results.get(step.name)
         if result is None or not step.columns:
             continue
-        joined = joined.left_join(result.select("customer_id", *step.columns), "customer_id")
+        shared.setdefault(id(result), (result, []))[1].extend(step.columns)
+    have: dict[str, Any] = {}
+    for result, names in shared.values():
+        joined = joined.left_join(result.select("customer_id", *names), "customer_id")
         joined = (
             joined.drop("customer_id_right") if "customer_id_right" in joined.columns else joined
         )
-        have.update(dict.fromkeys(step.columns))
+        have.update(dict.fromkeys(names))
     columns = {
         name: (joined[name] if name in have or name == "customer_id" else ibis.null()).cast(dtype)
         for name, dtype in SCORE_COLUMNS.items()

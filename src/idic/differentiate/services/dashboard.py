@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext as _
 
 from idic.differentiate.models import CustomerScore, ScoreRun
 from idic.differentiate.services import snapshots
@@ -26,6 +27,8 @@ from idic.protect.services import Viewer
 MAX_PAGE = 500
 FLOW_FIELDS = ("lifecycle_stage", "pyramid_tier", "value_class", "rfm_segment", "abc_class")
 DEFAULT_RISK_CUT = 0.5  # the value × churn matrix's default cut between low and high risk
+DEFAULT_CHURN_ROWS = 20
+MAX_CHURN_ROWS = 500
 REPORT_NAMES = ("decile_table", "top_shares", "lorenz", "gini", "pyramid", "abc", "value_churn")
 
 
@@ -193,26 +196,63 @@ def rfm_grid(run_id: int | None = None) -> dict[str, Any]:
     }
 
 
+class BadChurnListParameter(ValueError):
+    """A churn-list parameter out of range; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def checked_churn_parameters(min_risk: float, limit: int) -> tuple[float, int]:
+    """``(min_risk, limit)`` when the risk cut is a probability in [0, 1] and the row
+    count a whole number in 1..:data:`MAX_CHURN_ROWS`; otherwise
+    :class:`BadChurnListParameter` naming the field and the allowed values."""
+    if (
+        isinstance(min_risk, bool)
+        or not isinstance(min_risk, (int, float))
+        or not (0.0 <= float(min_risk) <= 1.0)
+    ):
+        raise BadChurnListParameter(
+            "min_risk",
+            _("the churn risk cut must be a probability from 0 to 1 (e.g. 0.5), not %(v)s")
+            % {"v": min_risk},
+        )
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_CHURN_ROWS:
+        raise BadChurnListParameter(
+            "limit",
+            _("the number of rows must be a whole number from 1 to %(max)s, not %(v)s")
+            % {"max": MAX_CHURN_ROWS, "v": limit},
+        )
+    return float(min_risk), limit
+
+
 def churn_list(
     *,
     viewer: Viewer,
     run_id: int | None = None,
     min_risk: float = DEFAULT_RISK_CUT,
-    limit: int = 20,
+    limit: int = DEFAULT_CHURN_ROWS,
 ) -> list[dict[str, Any]]:
-    """Customers at risk (churn risk >= ``min_risk``), the most valuable first: where
-    retention pays most. Names are shown as the viewer may see them."""
+    """Customers at risk (churn risk >= ``min_risk``), high value × high risk first: by
+    the value at stake, NPV × churn risk (002:L227–239: the valuable customers about to
+    leave are kept first), then NPV, then customer id. Names are shown as the viewer
+    may see them. Raises :class:`BadChurnListParameter` for a cut or row count out of
+    range."""
+    min_risk, limit = checked_churn_parameters(min_risk, limit)
     run = resolve_run(run_id)
     rows = (
         CustomerScore.objects.filter(run=run, churn_risk__gte=min_risk)
         .filter(~Q(npv_value__isnull=True))
-        .order_by(F("npv_value").desc(), F("churn_risk").desc(), "customer_id")
+        .annotate(value_at_risk=F("npv_value") * F("churn_risk"))
+        .order_by(F("value_at_risk").desc(), F("npv_value").desc(), "customer_id")
         .values(
             "customer_id",
             "customer__name",
             "npv_value",
             "clv",
             "churn_risk",
+            "value_at_risk",
             "p_alive",
             "pyramid_tier",
             "rfm_segment",
@@ -233,8 +273,12 @@ def dashboard(
     run_id: int | None = None,
     compare_run_id: int | None = None,
     flow_field: str = "lifecycle_stage",
+    min_risk: float = DEFAULT_RISK_CUT,
+    churn_rows: int = DEFAULT_CHURN_ROWS,
 ) -> dict[str, Any]:
-    """Everything the value dashboard shows for one run (default the latest)."""
+    """Everything the value dashboard shows for one run (default the latest); the churn
+    list with the risk cut and row count given."""
+    min_risk, churn_rows = checked_churn_parameters(min_risk, churn_rows)
     run = resolve_run(run_id)
     if flow_field not in FLOW_FIELDS:
         flow_field = "lifecycle_stage"
@@ -259,7 +303,9 @@ def dashboard(
         "value_churn": reports.get("value_churn", []),
         "rfm_grid": rfm_grid(run.pk),
         "segments": snapshots.segment_counts(run_id=run.pk, field="rfm_segment"),
-        "churn_list": churn_list(viewer=viewer, run_id=run.pk),
+        "churn_list": churn_list(viewer=viewer, run_id=run.pk, min_risk=min_risk, limit=churn_rows),
+        "min_risk": min_risk,
+        "churn_rows": churn_rows,
         "absent": ABSENT,
     }
 

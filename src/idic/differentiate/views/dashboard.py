@@ -65,6 +65,35 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return int(raw)
 
 
+def _churn_parameters(request: HttpRequest) -> tuple[float, int]:
+    """The churn list's risk cut (``risk``) and row count (``rows``) from the query string;
+    defaults when absent, :class:`dashboard.BadChurnListParameter` when malformed or out of
+    range."""
+    raw_risk = request.GET.get("risk", "").strip()
+    raw_rows = request.GET.get("rows", "").strip()
+    risk, rows = dashboard.DEFAULT_RISK_CUT, dashboard.DEFAULT_CHURN_ROWS
+    if raw_risk:
+        try:
+            risk = float(raw_risk)
+        except ValueError:
+            risk = float("nan")
+        if risk != risk:  # not a number (or "nan" itself)
+            raise dashboard.BadChurnListParameter(
+                "min_risk",
+                _("“%(value)s” is not a churn risk: give a number from 0 to 1, e.g. 0.5.")
+                % {"value": raw_risk},
+            )
+    if raw_rows:
+        if not raw_rows.isdigit():
+            raise dashboard.BadChurnListParameter(
+                "limit",
+                _("“%(value)s” is not a number of rows: give a whole number from 1 to %(max)s.")
+                % {"value": raw_rows, "max": dashboard.MAX_CHURN_ROWS},
+            )
+        rows = int(raw_rows)
+    return dashboard.checked_churn_parameters(risk, rows)
+
+
 def _value_churn_grid(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The value × churn cells as a grid: value levels down, risk levels across."""
     values = [v for v in LEVEL_ORDER if any(r["value_level"] == v for r in rows)]
@@ -92,11 +121,22 @@ def _value_churn_grid(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def value_dashboard(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     flow_field = request.GET.get("flow", "lifecycle_stage")
+    churn_error = None
+    try:
+        risk, rows = _churn_parameters(request)
+    except dashboard.BadChurnListParameter as exc:
+        churn_error = str(exc)
+        risk, rows = dashboard.DEFAULT_RISK_CUT, dashboard.DEFAULT_CHURN_ROWS
     try:
         run_id = _int_param(request, "run")
         compare_id = _int_param(request, "compare")
         data = dashboard.dashboard(
-            viewer=viewer, run_id=run_id, compare_run_id=compare_id, flow_field=flow_field
+            viewer=viewer,
+            run_id=run_id,
+            compare_run_id=compare_id,
+            flow_field=flow_field,
+            min_risk=risk,
+            churn_rows=rows,
         )
     except dashboard.NoScoreRun:
         return render(request, "differentiate/dashboard.html", {"empty": True})
@@ -124,6 +164,13 @@ def value_dashboard(request: HttpRequest) -> HttpResponse:
         "flow_fields": dashboard.FLOW_FIELDS,
         "value_churn_grid": _value_churn_grid(data["value_churn"]),
         "compare_runs": [r for r in data["runs"] if r["run_id"] != run["run_id"]],
-        "risk_cut": dashboard.DEFAULT_RISK_CUT,
+        "risk_cut": data["min_risk"],
+        "max_churn_rows": dashboard.MAX_CHURN_ROWS,
+        "churn_error": churn_error,
+        "churn_form_values": {
+            "risk": request.GET.get("risk", "") if churn_error else data["min_risk"],
+            "rows": request.GET.get("rows", "") if churn_error else data["churn_rows"],
+        },
     }
-    return render(request, "differentiate/dashboard.html", context)
+    status = 400 if churn_error else 200
+    return render(request, "differentiate/dashboard.html", context, status=status)
