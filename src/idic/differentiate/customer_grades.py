@@ -65,6 +65,8 @@ COLUMNS = (
     "tier",
     "tier_rank",
 )
+# the columns of :data:`COLUMNS` that leave the grading as they were computed
+_AS_COMPUTED = COLUMNS[: COLUMNS.index("segment")]
 
 
 # Ibis has no bit-string type: binary stands in, as the bit string only feeds bit_count
@@ -265,17 +267,7 @@ def _graded(
         return ibis.ifelse(bought, value, ibis.null())
 
     return per.select(
-        "customer_id",
-        "first_purchase",
-        "last_purchase",
-        "recency_days",
-        "frequency",
-        "spend",
-        "monetary",
-        "r",
-        "f",
-        "m",
-        "fm",
+        *_AS_COMPUTED,
         segment=segment_of(per.r, per.fm, rules),
         window_spend=per.window_spend,
         decile=graded(1 + (per._position * 10) // per._ranked).cast("int64"),

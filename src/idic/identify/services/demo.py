@@ -80,13 +80,6 @@ class DemoLoad:
     reports: dict[str, imports.ImportReport]
     seconds: float
 
-    def __str__(self) -> str:
-        w = self.written
-        return (
-            f"{w.customers} customers ({w.records} records), {w.transactions} transactions, "
-            f"{w.interactions} interactions in {self.seconds:.1f} s"
-        )
-
 
 def write_demo(
     *, customers: int, seed: int, folder: Path, progress: Progress | None = None
