@@ -41,7 +41,7 @@ SEGMENTS = (  # (r, fm) grid of idic.differentiate.rfm.DEFAULT_SEGMENT_RULES, r 
 )
 FITTED = (
     "r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma", "time_unit", "customers",
-    "converged", "seconds",
+    "converged", "s_at_bound", "seconds",
 )  # fmt: skip
 PYRAMID = (("platinum", 100), ("gold", 500), ("iron", 2000), ("lead", 10_000))  # cumulative ‱
 # the run's steps from the loaded transactions to the RFM, decile and pyramid columns:

@@ -360,26 +360,3 @@ def test_pareto_nbd_alive_and_expected_agree_with_the_single_functions():
     # then the shared evaluation changes nothing
     assert alive[picks] == pytest.approx(one_by_one, rel=1e-12)
     assert (expected >= 0).all() and np.isfinite(expected).all()
-
-
-def test_a_flat_pareto_nbd_likelihood_is_kept_within_the_s_bound():
-    # given customers whose lifetimes all have the same rate (dropout not heterogeneous)
-    rng = np.random.default_rng(11)
-    n, weeks = 1500, 150.0
-    first = rng.uniform(0, weeks, n)
-    death = first + rng.exponential(100.0, n)
-    rate = rng.gamma(0.8, 1 / 2.0, n)
-    x, tx, age = [], [], []
-    for f0, d0, lam in zip(first, death, rate, strict=True):
-        end = min(d0, weeks)
-        times = np.sort(rng.uniform(f0, end, rng.poisson(lam * (end - f0))))
-        x.append(times.size)
-        tx.append((times[-1] - f0) if times.size else 0.0)
-        age.append(weeks - f0)
-    # when fitted with s bounded at 20
-    fit = pareto_nbd.fit_pareto_nbd(x, tx, age, max_s=20.0, max_iterations=200)
-    # then s stays below the bound, and the expected purchases are finite
-    assert 0 < fit.s < 20.0
-    assert np.isfinite(pareto_nbd.expected_purchases(fit, 52.0, x, tx, age)).all()
-    with pytest.raises(ValueError, match="max_s"):
-        pareto_nbd.fit_pareto_nbd(x, tx, age, max_s=0.0)

@@ -170,3 +170,19 @@ def test_360_page_lists_pareto_nbd_and_the_purchase_rate_recency(scored):
     assert f"{row.pnbd_expected_purchases:,.2f}" in html
     assert "Probability alive (Pareto/NBD)" in html and f"{row.pnbd_p_alive * 100:.0f}%" in html
     assert "Recency at own purchase rate" in html and f"R{row.r_rate}" in html
+
+
+@pytest.mark.parametrize(("at_bound", "shown"), [(True, True), (False, False)])
+def test_dashboard_says_when_pareto_nbd_s_ends_on_its_bound(scored, at_bound, shown):
+    # given the latest run's Pareto/NBD fit, with s on its bound or not
+    run = scored.latest
+    run.model_parameters["pareto_nbd"]["s_at_bound"] = at_bound
+    run.save(update_fields=["model_parameters"])
+    # when the dashboard is read, in English and in Chinese
+    html = _page("analyst").content.decode()
+    client = Client()
+    client.force_login(user_with_role("analyst"))
+    chinese = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # then the reading of the bound is shown exactly when s is on it
+    assert ("dropout rates hardly differ" in html) is shown
+    assert ("流失率相差无几" in chinese) is shown

@@ -373,7 +373,8 @@ def test_run_stores_pareto_nbd_and_the_purchase_rate_recency(imported, tmp_path)
         pnbd["time_unit"] == "week"
         and pnbd["customers"] == summary["counts"]["customers_with_purchases"]
     )
-    assert pnbd["s"] < pnbd["s_bound"]
+    assert pnbd["converged"] is True
+    assert pnbd["s"] <= pnbd["s_bound"] and pnbd["s_at_bound"] is (pnbd["s"] == pnbd["s_bound"])
     assert run.model_parameters["pareto_nbd"] == pnbd
     assert run.parameters["pnbd_fit_sample"] == 1000 and run.parameters["pnbd_max_iterations"] > 0
     # and every buyer has its P(alive) and expected purchases; non-buyers have none

@@ -132,9 +132,11 @@ def score_pareto_nbd(
 
     Its likelihood needs a hypergeometric function per customer, which is costly where
     the parameters are extreme, so the fit runs on ``pnbd_fit_sample`` customers, at
-    most ``pnbd_max_iterations`` BFGS steps, with s at most :data:`PNBD_MAX_S`; a fit
+    most ``pnbd_max_iterations`` gradient steps, with s at most :data:`PNBD_MAX_S`; a fit
     that has not converged by then is used with a warning (its parameters say
-    ``converged: false``).
+    ``converged: false``). A fit that ends with s on its bound has converged: the
+    customers' dropout rates hardly differ (one common rate, ``s / beta`` per time unit,
+    fits them best); its parameters say ``s_at_bound: true``.
     """
     unit = params.time_unit_days
     x = frequency.astype(np.float64)
@@ -163,6 +165,7 @@ def score_pareto_nbd(
         "log_likelihood": fit.log_likelihood,
         "converged": fit.converged,
         "s_bound": PNBD_MAX_S,
+        "s_at_bound": fit.s_at_bound,
         "seconds": round(fit.seconds, 3),
     }
     warnings = []

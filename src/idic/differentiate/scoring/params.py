@@ -48,7 +48,7 @@ class ScoringParams:
         seed: seed of that sample.
         pnbd_fit_sample, pnbd_max_iterations: Pareto/NBD is fitted on at most this many
             customers (the same kind of seeded sample; ``None`` fits on all) in at most
-            this many BFGS steps. Its likelihood needs a hypergeometric function per
+            this many gradient steps. Its likelihood needs a hypergeometric function per
             customer, so it costs far more than BG/NBD's; a fit that has not converged
             within the steps is used with a warning.
     """
@@ -67,7 +67,7 @@ class ScoringParams:
     fit_sample: int | None = 50_000
     seed: int = 20241122
     pnbd_fit_sample: int | None = 1_000
-    pnbd_max_iterations: int = 40
+    pnbd_max_iterations: int = 200
     default_margin: float = 0.25
     npv_horizon: int = 5
     npv_rate: float = 0.08
