@@ -35,6 +35,7 @@ lint: setup  ## ruff, mypy, and the missing-migrations check
 	$(RUN) ruff check src tests bench
 	$(RUN) ruff format --check src tests bench
 	$(RUN) mypy src
+	mkdir -p var
 	DATABASE_URL=sqlite:///$(CURDIR)/var/lint.sqlite3 $(RUN) idic makemigrations --check --dry-run
 
 format: setup  ## apply ruff's fixes and formatting
