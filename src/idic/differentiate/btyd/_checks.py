@@ -89,3 +89,28 @@ def horizon(name: str, t: ArrayLike) -> FloatArray:
     array = float_vector(name, t)
     non_negative(name, array)
     return array
+
+
+def history_and_horizon(
+    t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Checked ``(x, t_x, T, horizon)`` for a prediction: the horizon is one value or one
+    per customer."""
+    x, tx, age = rfm(frequency, recency, T)
+    ahead = horizon("t", t)
+    if ahead.size not in (1, x.size):
+        same_length(t=ahead, frequency=x)
+    return x, tx, age, ahead
+
+
+def finite_expectation(model: str, expected: FloatArray, params: object) -> FloatArray:
+    """``expected`` as a float array, or a clear error naming the first customer whose
+    expected purchases could not be evaluated."""
+    if not np.isfinite(expected).all():
+        where = int(np.flatnonzero(~np.isfinite(expected))[0])
+        raise ValueError(
+            f"{model} expected purchases could not be evaluated for the customer at position "
+            f"{where} with {params}: the horizon or parameters are too extreme; use a shorter "
+            "horizon or a longer time unit"
+        )
+    return np.asarray(expected, dtype=np.float64)

@@ -22,7 +22,7 @@ class Optimum:
     converged: bool
     message: str
     seconds: float
-    at_bound: tuple[bool, ...] = ()
+    at_bound: tuple[bool, ...]  # per parameter: ended on its upper bound
 
 
 def maximise(

@@ -222,20 +222,10 @@ def expected_purchases(
         recency: Time of last purchase minus first purchase.
         T: Time from first purchase to the end of calibration.
     """
-    x, tx, age = _checks.rfm(frequency, recency, T)
-    horizon = _checks.horizon("t", t)
-    if horizon.size not in (1, x.size):
-        _checks.same_length(t=horizon, frequency=x)
+    x, tx, age, horizon = _checks.history_and_horizon(t, frequency, recency, T)
     alive = _probability_alive(params.r, params.alpha, params.a, params.b, x, tx, age)
     expected = alive * _conditional_given_alive(params, horizon, x, age)
-    if not np.isfinite(expected).all():
-        where = int(np.flatnonzero(~np.isfinite(expected))[0])
-        raise ValueError(
-            f"BG/NBD expected purchases could not be evaluated for the customer at position "
-            f"{where} with {params}: the horizon or parameters are too extreme; use a shorter "
-            "horizon or a longer time unit"
-        )
-    return np.asarray(expected, dtype=np.float64)
+    return _checks.finite_expectation("BG/NBD", expected, params)
 
 
 def _conditional_given_alive(

@@ -191,7 +191,7 @@ def fit_pareto_nbd(
         n_customers=int(x.size),
         converged=best.converged,
         seconds=best.seconds,
-        s_at_bound=bool(best.at_bound and best.at_bound[2]),
+        s_at_bound=best.at_bound[2],
     )
 
 
@@ -247,10 +247,7 @@ def alive_and_expected(
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`probability_alive` and :func:`expected_purchases` at once (the second
     needs the first)."""
-    x, tx, age = _checks.rfm(frequency, recency, T)
-    horizon = _checks.horizon("t", t)
-    if horizon.size not in (1, x.size):
-        _checks.same_length(t=horizon, frequency=x)
+    x, tx, age, horizon = _checks.history_and_horizon(t, frequency, recency, T)
     alive = probability_alive(params, x, tx, age)
     s = params.s
     scale = params.beta + age
@@ -260,14 +257,7 @@ def alive_and_expected(
     else:
         per_mu = scale * -np.expm1(-(s - 1.0) * log_growth) / (s - 1.0)
     expected = alive * (params.r + x) / (params.alpha + age) * per_mu
-    if not np.isfinite(expected).all():
-        where = int(np.flatnonzero(~np.isfinite(expected))[0])
-        raise ValueError(
-            f"Pareto/NBD expected purchases could not be evaluated for the customer at "
-            f"position {where} with {params}: the horizon or parameters are too extreme; use "
-            "a shorter horizon or a longer time unit"
-        )
-    return alive, np.asarray(expected, dtype=np.float64)
+    return alive, _checks.finite_expectation("Pareto/NBD", expected, params)
 
 
 def _raise_if_unevaluable(values: FloatArray, params: ParetoNBDParams) -> None:

@@ -114,6 +114,17 @@ class ParetoNBDScores:
     warnings: list[str]
 
 
+def _in_units(
+    frequency: np.ndarray, recency_days: np.ndarray, age_days: np.ndarray, unit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The models' (x, t_x, T): repeat purchase days, and days counted in the time unit."""
+    return (
+        frequency.astype(np.float64),
+        recency_days.astype(np.float64) / unit,
+        age_days.astype(np.float64) / unit,
+    )
+
+
 def _sample(size: int, limit: int | None, seed: int) -> np.ndarray:
     """Row positions of the seeded fit sample (all rows without a limit or below it)."""
     if limit is None or size <= limit:
@@ -139,9 +150,7 @@ def score_pareto_nbd(
     fits them best); its parameters say ``s_at_bound: true``.
     """
     unit = params.time_unit_days
-    x = frequency.astype(np.float64)
-    tx = recency_days.astype(np.float64) / unit
-    age = age_days.astype(np.float64) / unit
+    x, tx, age = _in_units(frequency, recency_days, age_days, unit)
     rows = _sample(x.size, params.pnbd_fit_sample, params.seed)
     try:
         fit = fit_pareto_nbd(
@@ -202,9 +211,7 @@ def score_btyd(
     run goes on with everything else.
     """
     unit = params.time_unit_days
-    x = frequency.astype(np.float64)
-    tx = recency_days.astype(np.float64) / unit
-    age = age_days.astype(np.float64) / unit
+    x, tx, age = _in_units(frequency, recency_days, age_days, unit)
     m = monetary.astype(np.float64)
     fitted: dict[str, Any] = {}
     warnings: list[str] = []
