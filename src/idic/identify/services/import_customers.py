@@ -147,6 +147,7 @@ class CustomerWriter:
             batch,
             customer_of,
             record_of,
+            now=self.now_db,
             created=None if everything else created,
             new_customers=None if len(new_customers) == len(indexes) else new_customers,
         )

@@ -14,8 +14,9 @@ are, to multi-row ``INSERT`` s (``COPY`` on PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import NamedTuple
+
+import orjson
 
 from idic.identify import normalise
 from idic.identify.importing.customer_rows import ATTRIBUTE_GROUP_OF, CustomerRecord
@@ -48,22 +49,13 @@ CUSTOMER_FIELDS = (
     "risk_flag",
 )
 # the columns of each table a new record fills, in the order of the prepared rows: first
-# the keys the writer fills in (the customer's, then the source record's)
-NEW_CUSTOMER = ("id", *CUSTOMER_FIELDS, "name_key", "created_at", "updated_at")
-NEW_SOURCE = ("customer", "id", "source", "source_id", "payload", "first_seen_at", "last_seen_at")
-CONTACT = (
-    "customer",
-    "source_record",
-    "kind",
-    "value",
-    "raw_value",
-    "verified",
-    "opt_out",
-    "is_current",
-    "first_seen_at",
-    "last_seen_at",
-)
-IDENTIFIER = (
+# the keys the writer fills in (the customer's, then the source record's); the columns
+# every new row of a table fills alike (times of the import, flags) are left to
+# :func:`insert_new`
+NEW_CUSTOMER = ("id", *CUSTOMER_FIELDS, "name_key", "created_at")
+NEW_SOURCE = ("customer", "id", "source", "source_id", "payload")
+NEW_CONTACT = ("customer", "source_record", "kind", "value", "raw_value")
+NEW_IDENTIFIER = (
     "customer",
     "source_record",
     "kind",
@@ -72,21 +64,22 @@ IDENTIFIER = (
     "digest",
     "ciphertext",
     "masked",
+)
+NEW_ATTRIBUTE = ("customer", "source_record", "group", "name", "value", "source", "collected_at")
+# the whole rows a known record adds to those tables
+CONTACT = (
+    *NEW_CONTACT,
+    "verified",
+    "opt_out",
+    "is_current",
     "first_seen_at",
+    "last_seen_at",
 )
-ATTRIBUTE = (
-    "customer",
-    "source_record",
-    "group",
-    "name",
-    "value",
-    "source",
-    "collected_at",
-    "confidence",
-    "recorded_at",
-)
-# one encoder for every payload (``json.dumps`` with options builds a new one per call)
-_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False).encode
+IDENTIFIER = (*NEW_IDENTIFIER, "first_seen_at")
+ATTRIBUTE = (*NEW_ATTRIBUTE, "confidence", "recorded_at")
+# the times of creation a batch's records give, as the database stores them (most files
+# give dates, or times shared by many rows): at most this many are remembered
+_KEPT_TIMES = 50_000
 _NATIONAL_ID = IdentifierKind.NATIONAL_ID.value
 _MEMBER_CARD = IdentifierKind.MEMBER_CARD.value
 
@@ -95,8 +88,9 @@ class NewRecords(NamedTuple):
     """A batch of prepared customer records, as :class:`CustomerPreparer` makes it.
 
     Each table's rows follow one another in one flat list, in the column order of
-    :data:`NEW_CUSTOMER`, :data:`NEW_SOURCE`, :data:`CONTACT`, :data:`IDENTIFIER` and
-    :data:`ATTRIBUTE`; their key slots hold the index of the row's record in the batch.
+    :data:`NEW_CUSTOMER`, :data:`NEW_SOURCE`, :data:`NEW_CONTACT`, :data:`NEW_IDENTIFIER`
+    and :data:`NEW_ATTRIBUTE`; their key slots hold the index of the row's record in the
+    batch. What every row of a table holds alike is added by :func:`insert_new`.
     """
 
     keys: list[tuple[str, str]]  # (source, source_id) of each record
@@ -124,6 +118,7 @@ class CustomerPreparer:
         self.sqlite = vendor == "sqlite"
         self.now = self.when(now)
         self.keep_records = keep_records
+        self.times: dict[str, str] = {}  # created_at as written -> as stored
 
     def when(self, value: dt.datetime) -> str:
         if self.sqlite:  # what Django's SQLite backend stores: naive UTC text
@@ -140,10 +135,18 @@ class CustomerPreparer:
         identifiers: list = []
         attributes: list = []
         links: list[list[tuple[str, str]]] = []
+        times = self.times
+        if len(times) > _KEPT_TIMES:
+            times.clear()
         for i, record in enumerate(records):
-            created = self.when(record.created_at) if record.created_at else now
             source = record.source
             payload = record.payload
+            created = now
+            if record.created_at:
+                written = payload["created_at"]
+                created = times.get(written) or times.setdefault(
+                    written, self.when(record.created_at)
+                )
             birth = record.birth_date
             name_key = normalise.name_key(record.name)
             id_digest = card_digest = ""
@@ -168,18 +171,15 @@ class CustomerPreparer:
                 record.risk_flag,
                 name_key,
                 created,
-                now,
             )
-            sources += (i, i, source, record.source_id, _PAYLOAD_JSON(payload), now, now)
+            sources += (i, i, source, record.source_id, orjson.dumps(payload).decode())
             if record.phone:
-                raw = payload.get("phone", "")
-                contacts += (i, i, "phone", record.phone, raw, False, False, True, now, now)
+                contacts += (i, i, "phone", record.phone, payload.get("phone", ""))
             if record.email:
-                raw = payload.get("email", "")
-                contacts += (i, i, "email", record.email, raw, False, False, True, now, now)
+                contacts += (i, i, "email", record.email, payload.get("email", ""))
             if record.address:  # a postal address needs its street; a city alone is not one
                 postal = record.postal_address
-                contacts += (i, i, "address", postal, postal, False, False, True, now, now)
+                contacts += (i, i, "address", postal, postal)
             if record.id_number:
                 number = record.id_number
                 id_digest = protect.identifier_digest(_NATIONAL_ID, number)
@@ -192,7 +192,6 @@ class CustomerPreparer:
                     id_digest,
                     protect.seal_value(number),
                     protect.mask_value("id_number", number),
-                    now,
                 )
             if record.member_card:
                 number = record.member_card
@@ -206,12 +205,11 @@ class CustomerPreparer:
                     card_digest,
                     "",
                     protect.mask_value("member_card", number),
-                    now,
                 )
             for group, name, value in record.attributes:
                 # a column IDIC knows that the row leaves empty (未知 as gender) adds no value
                 if value or ATTRIBUTE_GROUP_OF.get(name) != group:
-                    attributes += (i, i, group, name, value, source, created, 1.0, now)
+                    attributes += (i, i, group, name, value, source, created)
             links.append(link_keys((id_digest, card_digest, record.phone, record.email, name_key)))
         return (
             keys,
@@ -232,6 +230,7 @@ def insert_new(
     customer_ids: list[int],
     record_ids: list[int],
     *,
+    now: object,
     created: set[int] | None = None,
     new_customers: set[int] | None = None,
 ) -> None:
@@ -239,18 +238,46 @@ def insert_new(
     customer ``customer_ids[i]``.
 
     Args:
+        now: the time of the import, as ``bulk`` stores it.
         created: the records to write (default: all); the others are stored already.
         new_customers: the records whose customer is new and written too (default: all
             that are written); the others join a customer that exists.
     """
+    # booleans as the integers SQLite stores them: the driver binds an int directly but
+    # looks up an adapter for each bool first, which costs more than the insert of the value
+    yes, no = (1, 0) if bulk.vendor == "sqlite" else (True, False)
     tables = (
-        (Customer, NEW_CUSTOMER, batch.customers, new_customers),
-        (SourceRecord, NEW_SOURCE, batch.sources, created),
-        (ContactPoint, CONTACT, batch.contacts, created),
-        (Identifier, IDENTIFIER, batch.identifiers, created),
-        (AttributeValue, ATTRIBUTE, batch.attributes, created),
+        (Customer, NEW_CUSTOMER, batch.customers, new_customers, {"updated_at": now}),
+        (
+            SourceRecord,
+            NEW_SOURCE,
+            batch.sources,
+            created,
+            {"first_seen_at": now, "last_seen_at": now},
+        ),
+        (
+            ContactPoint,
+            NEW_CONTACT,
+            batch.contacts,
+            created,
+            {
+                "verified": no,
+                "opt_out": no,
+                "is_current": yes,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            },
+        ),
+        (Identifier, NEW_IDENTIFIER, batch.identifiers, created, {"first_seen_at": now}),
+        (
+            AttributeValue,
+            NEW_ATTRIBUTE,
+            batch.attributes,
+            created,
+            {"confidence": 1.0, "recorded_at": now},
+        ),
     )
-    for model, fields, values, wanted in tables:
+    for model, fields, values, wanted, fixed in tables:
         width = len(fields)
         if model is Customer and wanted is None:
             wanted = created
@@ -261,7 +288,7 @@ def insert_new(
         values[0::width] = [customer_ids[i] for i in values[0::width]]
         if model is not Customer:
             values[1::width] = [record_ids[i] for i in values[1::width]]
-        bulk.insert_flat(model, fields, values)
+        bulk.insert_flat(model, fields, values, fixed)
 
 
 def _rows_of(values: list, width: int, records: set[int]) -> list:

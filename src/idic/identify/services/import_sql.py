@@ -41,7 +41,7 @@ class Bulk:
         connection.ensure_connection()
         self._raw = driver_cursor(connection.connection)
         self._next_id: dict[str, int] = {}
-        self._insert_sql: dict[tuple[str, tuple[str, ...], int], str] = {}
+        self._insert_sql: dict[tuple[str, tuple[str, ...], int, int], str] = {}
 
     @property
     def raw_cursor(self) -> Any:
@@ -109,29 +109,56 @@ class Bulk:
             chunk = rows[start : start + ROWS_PER_INSERT]
             self.run(self._insert(table, columns, len(chunk)), list(chain.from_iterable(chunk)))
 
-    def insert_flat(self, model: type[Model], fields: Sequence[str], values: list) -> None:
+    def insert_flat(
+        self,
+        model: type[Model],
+        fields: Sequence[str],
+        values: list,
+        fixed: dict[str, Any] | None = None,
+    ) -> None:
         """``INSERT`` rows given one after another in one flat list of values (what a
-        writer builds without making a tuple per row); ``fields`` as for :meth:`insert`."""
+        writer builds without making a tuple per row); ``fields`` as for :meth:`insert`.
+
+        ``fixed``: columns (model field names) that hold the same value in every row,
+        left out of ``values``. On SQLite each is bound once per statement, as numbered
+        parameters that every row refers to; binding is a good part of an insert's cost.
+        """
         if not values:
             return
-        columns = tuple(self.column(model, f) for f in fields)
-        width = len(columns)
+        fixed = fixed or {}
+        columns = tuple(self.column(model, f) for f in (*fields, *fixed))
+        width = len(fields)
+        constants = list(fixed.values())
         if self.vendor == "postgresql":
-            rows = [values[i : i + width] for i in range(0, len(values), width)]
+            rows = [values[i : i + width] + constants for i in range(0, len(values), width)]
             self.insert_into(self.table(model), columns, rows)
             return
         table = self.table(model)
         step = ROWS_PER_INSERT * width
         for start in range(0, len(values), step):
             chunk = values[start : start + step]
-            self.run(self._insert(table, columns, len(chunk) // width), chunk)
+            sql = self._insert(table, columns, len(chunk) // width, fixed=len(constants))
+            self.run(sql, constants + chunk if constants else chunk)
 
-    def _insert(self, table: str, columns: Sequence[str], count: int) -> str:
-        key = (table, tuple(columns), count)
+    def _insert(self, table: str, columns: Sequence[str], count: int, fixed: int = 0) -> str:
+        """The SQL of a ``count`` -row insert into ``columns``, the last ``fixed`` of which
+        take the statement's first parameters (SQLite's numbered ``?N``) in every row."""
+        key = (table, tuple(columns), count, fixed)
         sql = self._insert_sql.get(key)
         if sql is None:
-            one = "(" + ", ".join([self.mark] * len(columns)) + ")"
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * count)
+            if fixed:
+                width = len(columns) - fixed
+                tail = "".join(f", ?{n}" for n in range(1, fixed + 1))
+                rows = ", ".join(
+                    "("
+                    + ", ".join(f"?{fixed + 1 + r * width + c}" for c in range(width))
+                    + tail
+                    + ")"
+                    for r in range(count)
+                )
+            else:
+                rows = ", ".join(["(" + ", ".join([self.mark] * len(columns)) + ")"] * count)
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {rows}"
             self._insert_sql[key] = sql
         return sql
 

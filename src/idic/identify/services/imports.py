@@ -25,7 +25,8 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from idic.identify.importing import (
@@ -40,6 +41,9 @@ from idic.identify.models import (
     Customer,
     Identifier,
     ImportRun,
+    Interaction,
+    SourceRecord,
+    Transaction,
 )
 from idic.identify.reasons import reason
 from idic.identify.services import import_worker
@@ -92,6 +96,8 @@ class _Kind:
     refers_to_customers: bool  # rows name a customer record that must exist already
     # indexes on random keys of the tables the writer fills (see ``import_indexes``)
     deferrable: Deferrable
+    # the table that is empty before the first file of this kind is imported
+    first_load: type[Model]
 
 
 _KINDS: dict[str, _Kind] = {
@@ -110,6 +116,7 @@ _KINDS: dict[str, _Kind] = {
             ContactPoint: (("kind", "value"),),
             Identifier: (("kind", "digest"),),
         },
+        SourceRecord,
     ),
     "transactions": _Kind(
         ReadingKind(
@@ -122,6 +129,7 @@ _KINDS: dict[str, _Kind] = {
         TransactionWriter,
         True,
         {},  # keyed by order, customer and time: nothing random
+        Transaction,
     ),
     "interactions": _Kind(
         ReadingKind(
@@ -134,6 +142,7 @@ _KINDS: dict[str, _Kind] = {
         InteractionWriter,
         True,
         {},
+        Interaction,
     ),
 }
 
@@ -193,7 +202,13 @@ def import_file(
         status = ImportRun.Status.REJECTED if errors.count else ImportRun.Status.DRY_RUN
         return _finish(run, status, rows, errors, clock)
     try:
-        with _keys_kept_by_importer(), transaction.atomic(), _import_cache(), _fewer_collections():
+        with (
+            _journal_for_first_load(spec),
+            _keys_kept_by_importer(),
+            transaction.atomic(),
+            _import_cache(),
+            _fewer_collections(),
+        ):
             bulk = Bulk()
             try:
                 writer = spec.writer(bulk=bulk, now=now)
@@ -278,6 +293,55 @@ def _import_cache():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextmanager
+def _journal_for_first_load(spec: _Kind):
+    """A first load into SQLite (the tables of its kind still empty) is written through a
+    rollback journal instead of the write-ahead log, when nobody else has the database
+    open; the log is back on once it is over.
+
+    In WAL mode every page of the load is written twice: into the log, then copied into
+    the database by the checkpoint that follows the commit (a sixth of a million-row
+    load). A rollback journal keeps only the pages that held data before the load, and a
+    first load adds pages: they are written once. Whole or nothing holds the same way: an
+    import that fails, or a process that dies, leaves the journal to put back what was
+    there. Other connections cannot read while such a load commits (they wait, as they
+    would for any writer without the log), which is why a live database, whose tables
+    are not empty, keeps the log.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    if spec.first_load._default_manager.exists():
+        yield
+        return
+    with connection.cursor() as cursor:
+        switched = _journal_mode(cursor, "delete", wait=False)
+    try:
+        yield
+    finally:
+        if switched:
+            with connection.cursor() as cursor:
+                if not _journal_mode(cursor, "wal", wait=True):
+                    # the next connection opened turns the log back on (settings)
+                    logger.warning("the SQLite write-ahead log could not be turned back on")
+
+
+def _journal_mode(cursor, mode: str, *, wait: bool) -> bool:
+    """Switch the SQLite journal mode; False when another connection holds the database
+    (at once, unless ``wait``: then after the connection's busy timeout)."""
+    cursor.execute("PRAGMA busy_timeout")
+    timeout = int(cursor.fetchone()[0])
+    if not wait:
+        cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute(f"PRAGMA journal_mode = {mode}")
+        return str(cursor.fetchone()[0]).lower() == mode
+    except OperationalError:
+        return False
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {timeout}")
 
 
 @contextmanager
