@@ -3,11 +3,14 @@ transaction on SQLite when the tables are empty or small, left alone otherwise."
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connection
 
 from idic.identify.models import AttributeValue, ContactPoint, Customer, Identifier, SourceRecord
 from idic.identify.services import import_customers, import_indexes, imports
+from idic.identify.services.import_sql import Bulk
 from tests.identify.import_files import CUSTOMER_HEADER, LI, ZHANG, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +79,39 @@ def test_an_import_into_empty_tables_builds_their_indexes_after_the_load(
         assert during == before - _random_keyed(before)
     else:
         assert during == before
+
+
+def test_indexes_are_built_with_sort_threads_that_are_given_back(monkeypatch):
+    # given a connection that sorts without helper threads, and an index dropped for a load
+    statements: list[tuple[str, int]] = []
+    bulk = Bulk()
+    try:
+        deferred = import_indexes.DeferredIndexes.drop(
+            bulk, {Customer: (("name_key",),)}, file_bytes=10**6
+        )
+        if connection.vendor != "sqlite":  # PostgreSQL defers no index
+            assert deferred.statements == []
+            return
+        bulk.run("PRAGMA threads = 0", [])
+        assert len(deferred.statements) == 1
+        real_run = bulk.run
+
+        def run(sql, params):
+            statements.append((sql, bulk.raw_cursor.execute("PRAGMA threads").fetchone()[0]))
+            real_run(sql, params)
+
+        monkeypatch.setattr(bulk, "run", run)
+        # when it is built again
+        deferred.restore()
+        threads_after = bulk.raw_cursor.execute("PRAGMA threads").fetchone()[0]
+    finally:
+        bulk.close()
+    # then SQLite could sort with helper threads while building it, and sorts without
+    # them again afterwards
+    assert len(statements) == 1 and "name_key" in statements[0][0]
+    assert statements[0][1] == min(import_indexes.SORT_THREADS, os.cpu_count() or 1)
+    assert threads_after == 0
+    assert ("identify_customer", ("name_key",), False) in _indexes()
 
 
 def test_a_rejected_import_leaves_every_index_in_place(tmp_path, monkeypatch, seen_while_writing):

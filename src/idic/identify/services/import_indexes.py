@@ -17,6 +17,7 @@ would lock the table against readers until the import commits).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from django.db.models import Model
@@ -26,6 +27,8 @@ from idic.identify.services.import_sql import Bulk
 # Bytes a typical file spends on one record; a small guess overstates the rows of a file,
 # which only makes deferring likelier on a table that is not empty.
 BYTES_PER_ROW = 100
+# most helper threads SQLite may sort with when it builds them
+SORT_THREADS = 4
 # per table, the field lists of the indexes to build after the load
 Deferrable = Mapping[type[Model], tuple[tuple[str, ...], ...]]
 
@@ -71,9 +74,20 @@ class DeferredIndexes:
         return cls(bulk, statements, tuple(models))
 
     def restore(self) -> None:
-        """Create the dropped indexes again, once every row of the import is written."""
-        for sql in self.statements:
-            self.bulk.run(sql, [])
+        """Create the dropped indexes again, once every row of the import is written.
+
+        The file is read by then, so SQLite may sort with helper threads on the cores
+        the reading worker used (``PRAGMA threads``; set back afterwards)."""
+        if not self.statements:
+            return
+        cursor = self.bulk.raw_cursor
+        before = cursor.execute("PRAGMA threads").fetchone()[0]
+        cursor.execute(f"PRAGMA threads = {min(SORT_THREADS, os.cpu_count() or 1)}")
+        try:
+            for sql in self.statements:
+                self.bulk.run(sql, [])
+        finally:
+            cursor.execute(f"PRAGMA threads = {int(before)}")
         self.statements = []
 
 

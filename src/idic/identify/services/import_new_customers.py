@@ -3,8 +3,9 @@
 A new record writes eight to ten rows across five tables: its customer, its source
 record, contact points, identifiers and attribute values. :class:`CustomerPreparer`
 builds every one of those rows on the reading side (which may be the worker process):
-digests, the sealed ID number, masks, the payload as JSON text, times as the database
-stores them. A batch travels as one flat list of values per table (:class:`NewRecords`),
+digests, masks, the payload as JSON text, times as the database stores them. The ID
+number is sealed by the writer (:func:`insert_new`): the reading side is the busier of
+the two. A batch travels as one flat list of values per table (:class:`NewRecords`),
 few objects to carry and to free; only the keys are left to the writer, which allocates
 them: each row starts with slots holding the index of its record in the batch, and
 :func:`insert_new` overwrites those slots with the keys and hands the lists, as they
@@ -80,6 +81,7 @@ ATTRIBUTE = (*NEW_ATTRIBUTE, "confidence", "recorded_at")
 # the times of creation a batch's records give, as the database stores them (most files
 # give dates, or times shared by many rows): at most this many are remembered
 _KEPT_TIMES = 50_000
+_SEALED = NEW_IDENTIFIER.index("ciphertext")
 _NATIONAL_ID = IdentifierKind.NATIONAL_ID.value
 _MEMBER_CARD = IdentifierKind.MEMBER_CARD.value
 
@@ -90,7 +92,9 @@ class NewRecords(NamedTuple):
     Each table's rows follow one another in one flat list, in the column order of
     :data:`NEW_CUSTOMER`, :data:`NEW_SOURCE`, :data:`NEW_CONTACT`, :data:`NEW_IDENTIFIER`
     and :data:`NEW_ATTRIBUTE`; their key slots hold the index of the row's record in the
-    batch. What every row of a table holds alike is added by :func:`insert_new`.
+    batch. What every row of a table holds alike is added by :func:`insert_new`, which
+    also seals the ID numbers the identifier rows carry in clear in their ``ciphertext``
+    slot.
     """
 
     keys: list[tuple[str, str]]  # (source, source_id) of each record
@@ -190,7 +194,7 @@ class CustomerPreparer:
                     source,
                     "",
                     id_digest,
-                    protect.seal_value(number),
+                    number,  # sealed by ``insert_new``
                     protect.mask_value("id_number", number),
                 )
             if record.member_card:
@@ -288,6 +292,10 @@ def insert_new(
         values[0::width] = [customer_ids[i] for i in values[0::width]]
         if model is not Customer:
             values[1::width] = [record_ids[i] for i in values[1::width]]
+        if model is Identifier:
+            values[_SEALED::width] = [
+                protect.seal_value(number) if number else "" for number in values[_SEALED::width]
+            ]
         bulk.insert_flat(model, fields, values, fixed)
 
 
