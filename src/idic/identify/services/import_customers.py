@@ -34,7 +34,7 @@ from idic.identify.models import (
     KeyPerson,
     SourceRecord,
 )
-from idic.identify.services.import_linking import ImportLinker
+from idic.identify.services.import_linking import ImportLinker, link_keys
 from idic.identify.services.import_new_customers import (
     ATTRIBUTE,
     CONTACT,
@@ -123,7 +123,7 @@ class CustomerWriter:
         if self.linker is None:
             self.start()
         assert self.linker is not None
-        links = [batch.links[i] for i in indexes]
+        links = [link_keys(batch.links[i]) for i in indexes]
         # the customer each record joins: stored, an earlier record's of this batch
         # (-(position + 1) among ``indexes``), or None for a new one
         owners = self.linker.owners(links)

@@ -29,7 +29,7 @@ from idic.identify.models import (
     IdentifierKind,
     SourceRecord,
 )
-from idic.identify.services.import_linking import link_keys
+from idic.identify.services.import_linking import LinkKeys
 from idic.identify.services.import_sql import Bulk
 from idic.protect import services as protect
 
@@ -104,8 +104,10 @@ class NewRecords(NamedTuple):
     contacts: list
     identifiers: list
     attributes: list
-    # the keys ``import_linking`` recognises each record's customer by (its ``link_keys``)
-    links: list[list[tuple[str, str]]]
+    # what ``import_linking`` recognises each record's customer by: the values its
+    # ``link_keys`` are made of (made by the writer: fewer objects to carry, and the
+    # reading side is the busier)
+    links: list[LinkKeys]
     records: list[tuple] | None  # each record whole, when the writer may update stored ones
 
 
@@ -138,7 +140,7 @@ class CustomerPreparer:
         contacts: list = []
         identifiers: list = []
         attributes: list = []
-        links: list[list[tuple[str, str]]] = []
+        links: list[LinkKeys] = []
         times = self.times
         if len(times) > _KEPT_TIMES:
             times.clear()
@@ -214,7 +216,7 @@ class CustomerPreparer:
                 # a column IDIC knows that the row leaves empty (未知 as gender) adds no value
                 if value or ATTRIBUTE_GROUP_OF.get(name) != group:
                     attributes += (i, i, group, name, value, source, created)
-            links.append(link_keys((id_digest, card_digest, record.phone, record.email, name_key)))
+            links.append((id_digest, card_digest, record.phone, record.email, name_key))
         return (
             keys,
             people,

@@ -33,7 +33,6 @@ from idic.identify.services.import_reading import Chunk
 logger = logging.getLogger(__name__)
 
 QUEUED_CHUNKS = 2
-CHILD_GC_THRESHOLD = 100_000
 # a worker silent for this long is taken for stuck (a batch takes well under a second)
 SILENCE_LIMIT_S = 600.0
 _MARSHAL, _PICKLE, _FAILURE = b"m", b"p", b"x"
@@ -95,10 +94,11 @@ def _received(receiver: Connection, process) -> Iterator[Chunk]:
 
 def _work(read: Callable[[], Iterator[Chunk]], sender: Connection, receiver: Connection) -> None:
     receiver.close()
-    # what the fork inherited is never garbage here: keep the collector off it, and let
-    # it run seldom over the short-lived rows
+    # what the fork inherited is never garbage here, and the rows read make no reference
+    # cycles (they are freed as soon as they are sent): the collector would only scan
+    # them, for nothing, and the process ends with the file
     gc.freeze()
-    gc.set_threshold(CHILD_GC_THRESHOLD, 50, 50)
+    gc.disable()
     outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
     feeder = threading.Thread(target=_feed, args=(outbox, sender), daemon=True)
     feeder.start()
