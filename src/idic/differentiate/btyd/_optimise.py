@@ -89,23 +89,17 @@ def maximise(
         )
     # Steps into overflowing regions are expected while searching: the objective is +inf there.
     with np.errstate(all="ignore"):
-        if ceiling is None:
-            result = minimize(
-                objective,
-                theta0,
-                method="BFGS",
-                jac=jac,
-                options={"maxiter": max_iterations, "gtol": 1e-7},
-            )
-        else:
-            result = minimize(
-                objective,
-                theta0,
-                method="L-BFGS-B",
-                jac=jac,
-                bounds=_bounds(ceiling),
-                options={"maxiter": max_iterations, "gtol": 1e-7, "ftol": 1e-13},
-            )
+        options: dict[str, float] = {"maxiter": max_iterations, "gtol": 1e-7}
+        if ceiling is not None:
+            options["ftol"] = 1e-13  # L-BFGS-B otherwise stops on a small relative change
+        result = minimize(
+            objective,
+            theta0,
+            method="BFGS" if ceiling is None else "L-BFGS-B",
+            jac=jac,
+            bounds=None if ceiling is None else _bounds(ceiling),
+            options=options,
+        )
     theta = np.asarray(result.x, dtype=np.float64)
     if polish and not _stationary(objective, slope, theta, ceiling):
         with np.errstate(all="ignore"):

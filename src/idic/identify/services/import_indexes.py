@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from django.db.models import Model
 
-from idic.identify.services.import_sql import Bulk
+from idic.identify.services.import_sql import Bulk, sqlite_pragma
 
 # Bytes a typical file spends on one record; a small guess overstates the rows of a file,
 # which only makes deferring likelier on a table that is not empty.
@@ -80,14 +80,10 @@ class DeferredIndexes:
         the reading worker used (``PRAGMA threads``; set back afterwards)."""
         if not self.statements:
             return
-        cursor = self.bulk.raw_cursor
-        before = cursor.execute("PRAGMA threads").fetchone()[0]
-        cursor.execute(f"PRAGMA threads = {min(SORT_THREADS, os.cpu_count() or 1)}")
-        try:
+        threads = min(SORT_THREADS, os.cpu_count() or 1)
+        with sqlite_pragma(self.bulk.raw_cursor, "threads", threads):
             for sql in self.statements:
                 self.bulk.run(sql, [])
-        finally:
-            cursor.execute(f"PRAGMA threads = {int(before)}")
         self.statements = []
 
 

@@ -150,9 +150,9 @@ class CustomerPreparer:
             created = now
             if record.created_at:
                 written = payload["created_at"]
-                created = times.get(written) or times.setdefault(
-                    written, self.when(record.created_at)
-                )
+                if written not in times:
+                    times[written] = self.when(record.created_at)
+                created = times[written]
             birth = record.birth_date
             name_key = normalise.name_key(record.name)
             id_digest = card_digest = ""

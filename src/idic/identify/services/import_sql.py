@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
@@ -250,6 +251,18 @@ class Bulk:
             start = max(top, seq[0] if seq else 0) + 1
         self._next_id[table] = start + count
         return list(range(start, start + count))
+
+
+@contextmanager
+def sqlite_pragma(cursor: Any, name: str, value: int) -> Iterator[None]:
+    """SQLite's ``PRAGMA name = value`` for the block, then the value it had before."""
+    cursor.execute(f"PRAGMA {name}")
+    before = int(cursor.fetchone()[0])
+    cursor.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA {name} = {before}")
 
 
 def driver_cursor(raw_connection: Any) -> Any:

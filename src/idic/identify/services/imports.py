@@ -19,7 +19,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -55,7 +55,7 @@ from idic.identify.services.import_activity import (
 from idic.identify.services.import_customers import CustomerWriter
 from idic.identify.services.import_indexes import Deferrable, DeferredIndexes
 from idic.identify.services.import_reading import Chunk, ReadingKind, Reference, read_file
-from idic.identify.services.import_sql import Bulk
+from idic.identify.services.import_sql import Bulk, sqlite_pragma
 
 logger = logging.getLogger(__name__)
 
@@ -284,15 +284,8 @@ def _import_cache():
     if connection.vendor != "sqlite":
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
-    try:
+    with connection.cursor() as cursor, sqlite_pragma(cursor, "cache_size", -IMPORT_CACHE_KIB):
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 @contextmanager
@@ -310,10 +303,11 @@ def _journal_for_first_load(spec: _Kind):
     would for any writer without the log), which is why a live database, whose tables
     are not empty, keeps the log.
     """
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    if spec.first_load._default_manager.exists():
+    if (
+        connection.vendor != "sqlite"
+        or connection.in_atomic_block
+        or spec.first_load._default_manager.exists()
+    ):
         yield
         return
     with connection.cursor() as cursor:
@@ -331,17 +325,12 @@ def _journal_for_first_load(spec: _Kind):
 def _journal_mode(cursor, mode: str, *, wait: bool) -> bool:
     """Switch the SQLite journal mode; False when another connection holds the database
     (at once, unless ``wait``: then after the connection's busy timeout)."""
-    cursor.execute("PRAGMA busy_timeout")
-    timeout = int(cursor.fetchone()[0])
-    if not wait:
-        cursor.execute("PRAGMA busy_timeout = 0")
-    try:
-        cursor.execute(f"PRAGMA journal_mode = {mode}")
-        return str(cursor.fetchone()[0]).lower() == mode
-    except OperationalError:
-        return False
-    finally:
-        cursor.execute(f"PRAGMA busy_timeout = {timeout}")
+    with nullcontext() if wait else sqlite_pragma(cursor, "busy_timeout", 0):
+        try:
+            cursor.execute(f"PRAGMA journal_mode = {mode}")
+            return str(cursor.fetchone()[0]).lower() == mode
+        except OperationalError:
+            return False
 
 
 @contextmanager
