@@ -143,12 +143,52 @@ def set_column(
 
 def put_back(moved: Moved, *, now_on: int) -> None:
     """Point the rows of a snapshot back at their former owners, those still on
-    customer ``now_on`` (a row deleted since stays deleted)."""
+    customer ``now_on`` (a row deleted since stays deleted).
+
+    A row that moved in more than one column (a key person whose organisation and person
+    were both merged) gets all of them back in one update: column by column, it could
+    pass through a state that a unique constraint refuses."""
     for label, fields in moved.items():
         model = model_of(label)
+        if len(fields) > 1:
+            _put_back_rows(model, fields, now_on=now_on)
+            continue
         for field, by_owner in fields.items():
             for owner, pks in by_owner.items():
                 for chunk in chunks(pks):
                     model.objects.filter(pk__in=chunk, **{f"{field}_id": now_on}).update(
                         **{field: int(owner)}
                     )
+
+
+def _put_back_rows(model: Any, fields: dict[str, dict[str, list[int]]], *, now_on: int) -> None:
+    """:func:`put_back` of one table whose rows moved in several columns (key persons: a
+    small table): each row's columns still on ``now_on`` are set back together, row by
+    row. A row whose former values another row still holds for the moment waits until
+    that row has moved back too."""
+    former: dict[int, dict[str, int]] = {}
+    for field, by_owner in fields.items():
+        for owner, pks in by_owner.items():
+            for pk in pks:
+                former.setdefault(pk, {})[field] = int(owner)
+    position = {field: n for n, field in enumerate(fields)}
+    columns = [f"{field}_id" for field in fields]
+    pending: list[tuple[int, dict[str, int]]] = []
+    for chunk in chunks(sorted(former)):
+        for pk, *current in model.objects.filter(pk__in=chunk).values_list("pk", *columns):
+            back = {f: owner for f, owner in former[pk].items() if current[position[f]] == now_on}
+            if back:
+                pending.append((pk, back))
+    while pending:
+        waiting: list[tuple[int, dict[str, int]]] = []
+        refused: IntegrityError | None = None
+        for pk, back in pending:
+            try:
+                with transaction.atomic():
+                    model.objects.filter(pk=pk).update(**back)
+            except IntegrityError as exc:
+                waiting.append((pk, back))
+                refused = exc
+        if len(waiting) == len(pending) and refused is not None:
+            raise refused  # no row could move: the former values clash for good
+        pending = waiting
