@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from idic.identify.models import ContactPoint, Customer, SourceRecord
-from idic.identify.services.import_sql import ROWS_PER_INSERT, Bulk
+from idic.identify.services.import_sql import ROWS_PER_INSERT, Bulk, statement_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,55 @@ def test_rows_without_fixed_columns_are_inserted_as_given():
         pk: (source_id, {"source_id": source_id}, now)
         for pk, source_id in zip(ids, ["C1", "C2", "C3"], strict=True)
     }
+
+
+@given(st.integers(min_value=0, max_value=5 * ROWS_PER_INSERT))
+def test_rows_are_cut_into_statements_of_a_few_sizes(total):
+    # given any number of rows, when they are cut into INSERT statements
+    pieces = list(statement_rows(total))
+    # then the statements cover every row once, in order
+    assert sum(count for _, count in pieces) == total
+    assert [start for start, _ in pieces] == [
+        sum(count for _, count in pieces[:i]) for i in range(len(pieces))
+    ]
+    # and each is a full statement or a power of two below it, largest first: over any
+    # number of batches, a table's inserts take at most nine statement texts
+    sizes = [count for _, count in pieces]
+    assert all(s == ROWS_PER_INSERT or (s < ROWS_PER_INSERT and s & (s - 1) == 0) for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    assert len(set(sizes) - {ROWS_PER_INSERT}) == len(sizes) - sizes.count(ROWS_PER_INSERT)
+
+
+def test_batches_of_every_size_reuse_a_few_statements():
+    # given source records inserted in batches of every size from 1 to 300 rows
+    now = timezone.now().replace(microsecond=0)
+    customer = Customer.objects.create(name="张伟", created_at=now, updated_at=now)
+    bulk = Bulk()
+    sql: set[str] = set()
+    try:
+        run = bulk.run
+
+        def counted(statement, params):
+            sql.add(statement)
+            run(statement, params)
+
+        bulk.run = counted  # type: ignore[method-assign]
+        written = 0
+        for size in range(1, 301):
+            ids = bulk.allocate_ids(SourceRecord, size)
+            values: list = []
+            for pk in ids:
+                values += (customer.pk, pk, "crm", f"C{pk}", "{}")
+            bulk.insert_flat(
+                SourceRecord,
+                ("customer", "id", "source", "source_id", "payload"),
+                values,
+                {"first_seen_at": bulk.when(now), "last_seen_at": bulk.when(now)},
+            )
+            written += size
+    finally:
+        bulk.close()
+    # then every row is stored, and on SQLite the 300 batches took nine statement texts in
+    # all (PostgreSQL copies the rows in, no INSERT at all)
+    assert SourceRecord.objects.count() == written
+    assert len(sql) == (9 if bulk.vendor == "sqlite" else 0)

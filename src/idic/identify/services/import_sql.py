@@ -106,9 +106,9 @@ class Bulk:
                 for row in rows:
                     copy.write_row(row)
             return
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
-            self.run(self._insert(table, columns, len(chunk)), list(chain.from_iterable(chunk)))
+        for start, count in statement_rows(len(rows)):
+            chunk = rows[start : start + count]
+            self.run(self._insert(table, columns, count), list(chain.from_iterable(chunk)))
 
     def insert_flat(
         self,
@@ -135,10 +135,9 @@ class Bulk:
             self.insert_into(self.table(model), columns, rows)
             return
         table = self.table(model)
-        step = ROWS_PER_INSERT * width
-        for start in range(0, len(values), step):
-            chunk = values[start : start + step]
-            sql = self._insert(table, columns, len(chunk) // width, fixed=len(constants))
+        for start, count in statement_rows(len(values) // width):
+            chunk = values[start * width : (start + count) * width]
+            sql = self._insert(table, columns, count, fixed=len(constants))
             self.run(sql, constants + chunk if constants else chunk)
 
     def _insert(self, table: str, columns: Sequence[str], count: int, fixed: int = 0) -> str:
@@ -274,6 +273,22 @@ def driver_cursor(raw_connection: Any) -> Any:
 
         return psycopg.Cursor(raw_connection)
     return raw_connection.cursor()
+
+
+def statement_rows(total: int) -> Iterator[tuple[int, int]]:
+    """``(first row, rows)`` of each ``INSERT`` that writes ``total`` rows: full statements
+    of :data:`ROWS_PER_INSERT` rows, then the rest in falling powers of two (137 rows: 128,
+    8, 1). So a table's inserts come in a handful of sizes, whose statements the driver's
+    cache keeps compiled; a statement for each odd rest would be compiled anew every batch
+    (a 100-row statement takes longer to compile than to run).
+    """
+    start = 0
+    while start < total:
+        count = min(ROWS_PER_INSERT, total - start)
+        if count < ROWS_PER_INSERT:
+            count = 1 << (count.bit_length() - 1)
+        yield start, count
+        start += count
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
