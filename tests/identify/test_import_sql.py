@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -10,7 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from idic.identify.models import ContactPoint, Customer, SourceRecord
-from idic.identify.services.import_sql import ROWS_PER_INSERT, Bulk, statement_rows
+from idic.identify.services.import_sql import (
+    ROWS_PER_INSERT,
+    Bulk,
+    sqlite_time,
+    statement_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +138,58 @@ def test_batches_of_every_size_reuse_a_few_statements():
     # all (PostgreSQL copies the rows in, no INSERT at all)
     assert SourceRecord.objects.count() == written
     assert len(sql) == (9 if bulk.vendor == "sqlite" else 0)
+
+
+@given(
+    st.datetimes(
+        # Hypothesis bounds are naive; the zones below make every value aware
+        min_value=dt.datetime(1900, 1, 1),  # noqa: DTZ001
+        max_value=dt.datetime(2100, 12, 31),  # noqa: DTZ001
+        timezones=st.sampled_from(
+            [
+                ZoneInfo("Asia/Shanghai"),
+                ZoneInfo("Europe/Berlin"),  # summer time, with folds and gaps
+                ZoneInfo("America/St_Johns"),  # half-hour offsets
+                ZoneInfo("Australia/Lord_Howe"),  # a half-hour change of offset
+                dt.UTC,
+                dt.timezone(dt.timedelta(hours=-3, minutes=-30)),
+            ]
+        ),
+        allow_imaginary=True,
+    )
+)
+def test_times_are_stored_as_naive_utc_text_like_django_stores_them(value):
+    # given any aware time, folds and gaps of summer time included, when stored for SQLite
+    stored = sqlite_time(value)
+    # then it reads as Django's SQLite backend writes it: the UTC time, naive, as text
+    assert stored == value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def test_text_given_as_utf8_bytes_is_stored_as_text():
+    # given source records whose payload is JSON as an encoder gives it: UTF-8 bytes
+    now = timezone.now().replace(microsecond=0)
+    customer = Customer.objects.create(name="张伟", created_at=now, updated_at=now)
+    payloads = [{"name": "张伟", "city": "北京市"}, {"name": "Zoë", "note": "ＡＢＣ"}]
+    bulk = Bulk()
+    try:
+        ids = bulk.allocate_ids(SourceRecord, len(payloads))
+        values: list = []
+        for pk, payload in zip(ids, payloads, strict=True):
+            values += (customer.pk, pk, "crm", f"C{pk}", json.dumps(payload).encode())
+        # when they are inserted with the payload named as UTF-8
+        bulk.insert_flat(
+            SourceRecord,
+            ("customer", "id", "source", "source_id", "payload"),
+            values,
+            {"first_seen_at": bulk.when(now), "last_seen_at": bulk.when(now)},
+            utf8=("payload",),
+        )
+        # then SQLite holds text, not bytes
+        if bulk.vendor == "sqlite":
+            bulk.cursor.execute("SELECT DISTINCT typeof(payload) FROM identify_sourcerecord")
+            assert bulk.cursor.fetchall() == [("text",)]
+    finally:
+        bulk.close()
+    # and each payload reads back as the JSON it was, every character intact
+    stored = {r.pk: r.payload for r in SourceRecord.objects.all()}
+    assert stored == dict(zip(ids, payloads, strict=True))

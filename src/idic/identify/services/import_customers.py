@@ -42,6 +42,7 @@ from idic.identify.services.import_new_customers import (
     IDENTIFIER,
     CustomerPreparer,
     NewRecords,
+    complete_new,
     insert_new,
 )
 from idic.identify.services.import_sql import Bulk
@@ -123,7 +124,8 @@ class CustomerWriter:
         if self.linker is None:
             self.start()
         assert self.linker is not None
-        links = [link_keys(batch.links[i]) for i in indexes]
+        record_keys = complete_new(batch)
+        links = [link_keys(record_keys[i]) for i in indexes]
         # the customer each record joins: stored, an earlier record's of this batch
         # (-(position + 1) among ``indexes``), or None for a new one
         owners = self.linker.owners(links)

@@ -2,14 +2,16 @@
 
 A new record writes eight to ten rows across five tables: its customer, its source
 record, contact points, identifiers and attribute values. :class:`CustomerPreparer`
-builds every one of those rows on the reading side (which may be the worker process):
-digests, masks, the payload as JSON text, times as the database stores them. The ID
-number is sealed by the writer (:func:`insert_new`): the reading side is the busier of
-the two. A batch travels as one flat list of values per table (:class:`NewRecords`),
-few objects to carry and to free; only the keys are left to the writer, which allocates
-them: each row starts with slots holding the index of its record in the batch, and
-:func:`insert_new` overwrites those slots with the keys and hands the lists, as they
-are, to multi-row ``INSERT`` s (``COPY`` on PostgreSQL).
+builds those rows on the reading side (which may be the worker process): masks, the
+payload as JSON, times as the database stores them. What takes the writer no more time
+to make than to receive is left to it, since the reading side is the busier of the two:
+the name keys, the identifiers' digests and the sealed ID numbers
+(:func:`complete_new`), and the keys the records are linked by. A batch travels as one
+flat list of values per table (:class:`NewRecords`), few objects to carry and to free;
+the keys of the rows are left to the writer, which allocates them: each row starts with
+slots holding the index of its record in the batch, and :func:`insert_new` overwrites
+those slots with the keys and hands the lists, as they are, to multi-row ``INSERT`` s
+(``COPY`` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 from typing import NamedTuple
 
 import orjson
+from django.db.models import Model
 
 from idic.identify import normalise
 from idic.identify.importing.customer_rows import ATTRIBUTE_GROUP_OF, CustomerRecord
@@ -30,7 +33,7 @@ from idic.identify.models import (
     SourceRecord,
 )
 from idic.identify.services.import_linking import LinkKeys
-from idic.identify.services.import_sql import Bulk
+from idic.identify.services.import_sql import Bulk, sqlite_time
 from idic.protect import services as protect
 
 CUSTOMER_FIELDS = (
@@ -82,6 +85,12 @@ ATTRIBUTE = (*NEW_ATTRIBUTE, "confidence", "recorded_at")
 # give dates, or times shared by many rows): at most this many are remembered
 _KEPT_TIMES = 50_000
 _SEALED = NEW_IDENTIFIER.index("ciphertext")
+_DIGEST = NEW_IDENTIFIER.index("digest")
+# fields prepared as UTF-8 bytes: the payload, as the JSON encoder gives it
+_UTF8: dict[type[Model], tuple[str, ...]] = {SourceRecord: ("payload",)}
+_VALUE = NEW_IDENTIFIER.index("value")
+_NAME = NEW_CUSTOMER.index("name")
+_NAME_KEY = NEW_CUSTOMER.index("name_key")
 _NATIONAL_ID = IdentifierKind.NATIONAL_ID.value
 _MEMBER_CARD = IdentifierKind.MEMBER_CARD.value
 
@@ -92,9 +101,10 @@ class NewRecords(NamedTuple):
     Each table's rows follow one another in one flat list, in the column order of
     :data:`NEW_CUSTOMER`, :data:`NEW_SOURCE`, :data:`NEW_CONTACT`, :data:`NEW_IDENTIFIER`
     and :data:`NEW_ATTRIBUTE`; their key slots hold the index of the row's record in the
-    batch. What every row of a table holds alike is added by :func:`insert_new`, which
-    also seals the ID numbers the identifier rows carry in clear in their ``ciphertext``
-    slot.
+    batch. Left empty for the writer (:func:`complete_new`): the customers' name keys
+    and the identifiers' digests; the identifier rows carry an ID number in clear in
+    their ``ciphertext`` slot, sealed by :func:`insert_new`, which also adds what every
+    row of a table holds alike.
     """
 
     keys: list[tuple[str, str]]  # (source, source_id) of each record
@@ -104,10 +114,9 @@ class NewRecords(NamedTuple):
     contacts: list
     identifiers: list
     attributes: list
-    # what ``import_linking`` recognises each record's customer by: the values its
-    # ``link_keys`` are made of (made by the writer: fewer objects to carry, and the
-    # reading side is the busier)
-    links: list[LinkKeys]
+    # each record's (phone, email): with its name key and digests, what
+    # ``import_linking`` recognises the record's customer by (see :func:`complete_new`)
+    contact_keys: list[tuple[str, str]]
     records: list[tuple] | None  # each record whole, when the writer may update stored ones
 
 
@@ -127,8 +136,8 @@ class CustomerPreparer:
         self.times: dict[str, str] = {}  # created_at as written -> as stored
 
     def when(self, value: dt.datetime) -> str:
-        if self.sqlite:  # what Django's SQLite backend stores: naive UTC text
-            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+        if self.sqlite:
+            return sqlite_time(value)
         return value.isoformat(" ")
 
     def __call__(self, records: list[CustomerRecord]) -> tuple:
@@ -140,7 +149,7 @@ class CustomerPreparer:
         contacts: list = []
         identifiers: list = []
         attributes: list = []
-        links: list[LinkKeys] = []
+        contact_keys: list[tuple[str, str]] = []
         times = self.times
         if len(times) > _KEPT_TIMES:
             times.clear()
@@ -154,8 +163,6 @@ class CustomerPreparer:
                     times[written] = self.when(record.created_at)
                 created = times[written]
             birth = record.birth_date
-            name_key = normalise.name_key(record.name)
-            id_digest = card_digest = ""
             keys.append((source, record.source_id))
             if record.org_source_id:
                 people.append((i, record.org_source_id, record.key_role, record.title))
@@ -175,10 +182,10 @@ class CustomerPreparer:
                 record.company,
                 record.title,
                 record.risk_flag,
-                name_key,
+                "",  # the name key, made by the writer
                 created,
             )
-            sources += (i, i, source, record.source_id, orjson.dumps(payload).decode())
+            sources += (i, i, source, record.source_id, orjson.dumps(payload))
             if record.phone:
                 contacts += (i, i, "phone", record.phone, payload.get("phone", ""))
             if record.email:
@@ -186,29 +193,28 @@ class CustomerPreparer:
             if record.address:  # a postal address needs its street; a city alone is not one
                 postal = record.postal_address
                 contacts += (i, i, "address", postal, postal)
+            # the digests are made by the writer, the ID number sealed by ``insert_new``
             if record.id_number:
                 number = record.id_number
-                id_digest = protect.identifier_digest(_NATIONAL_ID, number)
                 identifiers += (
                     i,
                     i,
                     _NATIONAL_ID,
                     source,
                     "",
-                    id_digest,
-                    number,  # sealed by ``insert_new``
+                    "",
+                    number,
                     protect.mask_value("id_number", number),
                 )
             if record.member_card:
                 number = record.member_card
-                card_digest = protect.identifier_digest(_MEMBER_CARD, number)
                 identifiers += (
                     i,
                     i,
                     _MEMBER_CARD,
                     source,
                     number,
-                    card_digest,
+                    "",
                     "",
                     protect.mask_value("member_card", number),
                 )
@@ -216,7 +222,7 @@ class CustomerPreparer:
                 # a column IDIC knows that the row leaves empty (未知 as gender) adds no value
                 if value or ATTRIBUTE_GROUP_OF.get(name) != group:
                     attributes += (i, i, group, name, value, source, created)
-            links.append((id_digest, card_digest, record.phone, record.email, name_key))
+            contact_keys.append((record.phone, record.email))
         return (
             keys,
             people,
@@ -225,9 +231,33 @@ class CustomerPreparer:
             contacts,
             identifiers,
             attributes,
-            links,
+            contact_keys,
             [tuple(r) for r in records] if self.keep_records else None,
         )
+
+
+def complete_new(batch: NewRecords) -> list[LinkKeys]:
+    """Fill in what the reading side left to the writer: each customer row's name key and
+    each identifier row's digest. Returns each record's :data:`LinkKeys`."""
+    width = len(NEW_CUSTOMER)
+    customers = batch.customers
+    name_keys = [normalise.name_key(name) for name in customers[_NAME::width]]
+    customers[_NAME_KEY::width] = name_keys
+    count = len(batch.keys)
+    digests = {_NATIONAL_ID: [""] * count, _MEMBER_CARD: [""] * count}
+    identifiers = batch.identifiers
+    width = len(NEW_IDENTIFIER)
+    for start in range(0, len(identifiers), width):
+        kind = identifiers[start + 2]
+        number = identifiers[start + (_SEALED if kind == _NATIONAL_ID else _VALUE)]
+        digest = identifiers[start + _DIGEST] = protect.identifier_digest(kind, number)
+        digests[kind][identifiers[start]] = digest
+    return [
+        (id_digest, card_digest, phone, email, name_key)
+        for id_digest, card_digest, (phone, email), name_key in zip(
+            digests[_NATIONAL_ID], digests[_MEMBER_CARD], batch.contact_keys, name_keys, strict=True
+        )
+    ]
 
 
 def insert_new(
@@ -298,7 +328,7 @@ def insert_new(
             values[_SEALED::width] = [
                 protect.seal_value(number) if number else "" for number in values[_SEALED::width]
             ]
-        bulk.insert_flat(model, fields, values, fixed)
+        bulk.insert_flat(model, fields, values, fixed, utf8=_UTF8.get(model, ()))
 
 
 def _rows_of(values: list, width: int, records: set[int]) -> list:
