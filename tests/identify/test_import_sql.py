@@ -7,6 +7,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -193,3 +194,30 @@ def test_text_given_as_utf8_bytes_is_stored_as_text():
     # and each payload reads back as the JSON it was, every character intact
     stored = {r.pk: r.payload for r in SourceRecord.objects.all()}
     assert stored == dict(zip(ids, payloads, strict=True))
+
+
+def test_a_refused_row_fails_the_transaction_and_nothing_of_it_stays():
+    # given a customer with one source record
+    now = timezone.now().replace(microsecond=0)
+    customer = Customer.objects.create(name="张伟", created_at=now, updated_at=now)
+    SourceRecord.objects.create(
+        customer=customer, source="crm", source_id="C2", first_seen_at=now, last_seen_at=now
+    )
+    # when a statement's third row repeats that record's key, inside a transaction
+    with pytest.raises(connection.Database.IntegrityError), transaction.atomic():
+        bulk = Bulk()
+        try:
+            ids = bulk.allocate_ids(SourceRecord, 5)
+            values: list = []
+            for pk, source_id in zip(ids, ["C0", "C1", "C2", "C3", "C4"], strict=True):
+                values += (customer.pk, pk, "crm", source_id, "{}")
+            bulk.insert_flat(
+                SourceRecord,
+                ("customer", "id", "source", "source_id", "payload"),
+                values,
+                {"first_seen_at": bulk.when(now), "last_seen_at": bulk.when(now)},
+            )
+        finally:
+            bulk.close()
+    # then the database refused it, and none of the statement's rows stayed
+    assert list(SourceRecord.objects.values_list("source_id", flat=True)) == ["C2"]
