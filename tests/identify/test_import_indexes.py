@@ -72,11 +72,11 @@ def test_an_import_into_empty_tables_builds_their_indexes_after_the_load(
     # then every index is back afterwards
     assert report.status == "succeeded"
     assert _indexes() == before
-    # and while the rows went in, SQLite lacked exactly the random-key ones (PostgreSQL
-    # keeps all)
+    # and while the rows went in, SQLite lacked exactly the large random-key one, the
+    # contact points' (names and digests stay in the page cache; PostgreSQL keeps all)
     during = seen_while_writing[0]
     if connection.vendor == "sqlite":
-        assert during == before - _random_keyed(before)
+        assert during == before - {("identify_contactpoint", ("kind", "value"), False)}
     else:
         assert during == before
 

@@ -71,7 +71,7 @@ def index_mode(request, monkeypatch, folder):
     else:
         assert linker.in_memory == {"i", "c", "p", "e"}
         if connection.vendor == "sqlite":
-            assert set(dropped.models) == {Customer, ContactPoint, Identifier}
+            assert set(dropped.models) == {ContactPoint}
     return request.param
 
 

@@ -144,6 +144,16 @@ class IdNumber:
 
 def parse_id_number(raw: str) -> IdNumber:
     """Validate an ID number (18 digits, or the old 15-digit form) or raise :class:`InvalidValue`."""
+    text = checked_id_number(raw)
+    born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    return IdNumber(
+        value=text, region=text[:6], birth_date=born, gender="M" if int(text[16]) % 2 else "F"
+    )
+
+
+def checked_id_number(raw: str) -> str:
+    """The 18-character form of a valid ID number (what :func:`parse_id_number` checks),
+    without the parts it encodes; or :class:`InvalidValue`."""
     text = fold(raw).replace(" ", "").upper()
     if len(text) == 15 and text.isdigit():
         first17 = text[:6] + "19" + text[6:]
@@ -161,11 +171,9 @@ def parse_id_number(raw: str) -> IdNumber:
             )
         )
     try:
-        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError as exc:
         raise InvalidValue(
             reason("ID number {raw!r} encodes an impossible birth date", raw=raw)
         ) from exc
-    return IdNumber(
-        value=text, region=text[:6], birth_date=born, gender="M" if int(text[16]) % 2 else "F"
-    )
+    return text

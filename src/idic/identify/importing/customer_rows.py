@@ -247,7 +247,17 @@ class CustomerRowParser:
         errors: list[RowError] = []
         # free text is cleaned here; phones, emails, IDs, dates and codes by their parsers
         plain = self.plain
-        val = {name: (text.strip() if name in plain else clean(text)) for name, text in raw.items()}
+        val = {
+            name: (
+                text.strip()
+                if name in plain
+                # ``clean`` of ASCII text, without the call (every cell of every row)
+                else " ".join(text.split())
+                if text.isascii()
+                else clean(text)
+            )
+            for name, text in raw.items()
+        }
         if "" in val.values():
             val = {name: text for name, text in val.items() if text}
 
@@ -295,7 +305,7 @@ class CustomerRowParser:
                 fail("email", exc.reason)
         if "id_number" in val:
             try:
-                id_number = normalise.parse_id_number(val["id_number"]).value
+                id_number = normalise.checked_id_number(val["id_number"])
             except InvalidValue as exc:
                 fail(
                     "id_number",

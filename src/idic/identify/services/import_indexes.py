@@ -1,9 +1,11 @@
 """Build random-key indexes after a bulk load instead of row by row (SQLite).
 
-Inserting a million rows into an index on random keys (names, phones, digests) touches
-a random page per row and soon outgrows the page cache; sorting the finished table once
-is several times cheaper. So when a table the import writes is empty, or small next to
-the file, the random-key indexes the importer names are dropped at the start of the
+Inserting a million rows into an index on random keys (phones, emails and addresses)
+touches a random page per row and soon outgrows the page cache; sorting the finished
+table once is several times cheaper. (A smaller random-key index, one that stays in
+the page cache, is cheaper to keep up to date while the load runs: the importer names
+which to defer.) So when a table the import writes is empty, or small next to the
+file, the random-key indexes the importer names are dropped at the start of the
 import and created again, from the very SQL that made them, before it commits. Both
 happen inside the import's one transaction: a rejected or failed import rolls the drop
 back with everything else, and other connections never see a table without its indexes.
