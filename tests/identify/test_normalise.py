@@ -97,6 +97,19 @@ def test_fifteen_digit_id_is_upgraded():
 def test_bad_id_numbers_are_rejected(raw):
     with pytest.raises(InvalidValue):
         normalise.parse_id_number(raw)
+    # and by the importer's check alone, for the same reason
+    with pytest.raises(InvalidValue) as checked:
+        normalise.checked_id_number(raw)
+    with pytest.raises(InvalidValue) as parsed:
+        normalise.parse_id_number(raw)
+    assert checked.value.reason == parsed.value.reason
+
+
+@pytest.mark.parametrize(
+    "raw", ["11010519491231002x", "110105491231002", " １１０１０５１９４９１２３１００２Ｘ "]
+)
+def test_the_importers_check_gives_the_parsed_value(raw):
+    assert normalise.checked_id_number(raw) == normalise.parse_id_number(raw).value
 
 
 @given(

@@ -3,7 +3,7 @@
 A new record writes eight to ten rows across five tables: its customer, its source
 record, contact points, identifiers and attribute values. :class:`CustomerPreparer`
 builds those rows on the reading side (which may be the worker process): masks, the
-payload as JSON, times as the database stores them. What takes the writer no more time
+payload as JSON (its UTF-8 bytes, stored as text), times as the database stores them. What takes the writer no more time
 to make than to receive is left to it, since the reading side is the busier of the two:
 the name keys, the identifiers' digests and the sealed ID numbers
 (:func:`complete_new`), and the keys the records are linked by. A batch travels as one
@@ -123,7 +123,7 @@ class NewRecords(NamedTuple):
 class CustomerPreparer:
     """Turns a batch of checked :class:`CustomerRecord` s into :class:`NewRecords`, as a
     plain tuple: nothing here touches the database, and every value is in the form the
-    database takes (text for times and JSON), so ``marshal`` can carry it.
+    database takes (text for times, UTF-8 bytes for the JSON), so ``marshal`` can carry it.
 
     ``keep_records``: also carry each record whole, for a writer that may find some of
     them stored already.
