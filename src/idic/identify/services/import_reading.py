@@ -150,29 +150,32 @@ class _FileKeys:
     def check(self, batch: list, errors: list[RowError]) -> None:
         """Drop (and report) each record whose key an earlier row of the file had."""
         first_row = self.first_row
+        org_refs = self.org_refs
         clean = []
         for record in batch:
-            key = "\x1f".join(record.key)
-            seen = first_row.setdefault(key, record.row)
-            if seen != record.row:
+            source, second = record.key
+            row = record.row
+            seen = first_row.setdefault(source + "\x1f" + second, row)
+            if seen != row:
                 errors.append(
                     RowError(
-                        record.row,
+                        row,
                         self.key_column,
-                        record.key[1],
+                        second,
                         reason(
                             "the same key ({source}, {source_id}) is already on row {row}: "
                             "each record may appear once per file",
-                            source=record.key[0],
-                            source_id=record.key[1],
+                            source=source,
+                            source_id=second,
                             row=seen,
                         ),
                     )
                 )
             else:
                 clean.append(record)
-            if getattr(record, "org_source_id", ""):
-                self.org_refs.append((record.row, record.source, record.org_source_id))
+            org = getattr(record, "org_source_id", "")
+            if org:
+                org_refs.append((row, source, org))
         batch[:] = clean
 
     def outside(self) -> list[Reference]:
