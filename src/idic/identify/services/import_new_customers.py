@@ -20,7 +20,6 @@ import datetime as dt
 from typing import NamedTuple
 
 import orjson
-from django.db.models import Model
 
 from idic.identify import normalise
 from idic.identify.importing.customer_rows import ATTRIBUTE_GROUP_OF, CustomerRecord
@@ -86,8 +85,7 @@ ATTRIBUTE = (*NEW_ATTRIBUTE, "confidence", "recorded_at")
 _KEPT_TIMES = 50_000
 _SEALED = NEW_IDENTIFIER.index("ciphertext")
 _DIGEST = NEW_IDENTIFIER.index("digest")
-# fields prepared as UTF-8 bytes: the payload, as the JSON encoder gives it
-_UTF8: dict[type[Model], tuple[str, ...]] = {SourceRecord: ("payload",)}
+_KIND = NEW_IDENTIFIER.index("kind")
 _VALUE = NEW_IDENTIFIER.index("value")
 _NAME = NEW_CUSTOMER.index("name")
 _NAME_KEY = NEW_CUSTOMER.index("name_key")
@@ -239,16 +237,14 @@ class CustomerPreparer:
 def complete_new(batch: NewRecords) -> list[LinkKeys]:
     """Fill in what the reading side left to the writer: each customer row's name key and
     each identifier row's digest. Returns each record's :data:`LinkKeys`."""
-    width = len(NEW_CUSTOMER)
-    customers = batch.customers
-    name_keys = [normalise.name_key(name) for name in customers[_NAME::width]]
-    customers[_NAME_KEY::width] = name_keys
+    customers, step = batch.customers, len(NEW_CUSTOMER)
+    name_keys = [normalise.name_key(name) for name in customers[_NAME::step]]
+    customers[_NAME_KEY::step] = name_keys
     count = len(batch.keys)
     digests = {_NATIONAL_ID: [""] * count, _MEMBER_CARD: [""] * count}
     identifiers = batch.identifiers
-    width = len(NEW_IDENTIFIER)
-    for start in range(0, len(identifiers), width):
-        kind = identifiers[start + 2]
+    for start in range(0, len(identifiers), len(NEW_IDENTIFIER)):
+        kind = identifiers[start + _KIND]
         number = identifiers[start + (_SEALED if kind == _NATIONAL_ID else _VALUE)]
         digest = identifiers[start + _DIGEST] = protect.identifier_digest(kind, number)
         digests[kind][identifiers[start]] = digest
@@ -328,7 +324,9 @@ def insert_new(
             values[_SEALED::width] = [
                 protect.seal_value(number) if number else "" for number in values[_SEALED::width]
             ]
-        bulk.insert_flat(model, fields, values, fixed, utf8=_UTF8.get(model, ()))
+        # the payload is prepared as UTF-8 bytes, as the JSON encoder gives it
+        utf8 = ("payload",) if model is SourceRecord else ()
+        bulk.insert_flat(model, fields, values, fixed, utf8=utf8)
 
 
 def _rows_of(values: list, width: int, records: set[int]) -> list:
